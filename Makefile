@@ -1,0 +1,35 @@
+# Two commands set up everything on a fresh machine (Python 3.11 + internet access to PyPI):
+#   make figures   build every figure the workflow knows (default target `all`)
+#   make test      linters + the test-suite
+# Both create .venv on first use and reuse it afterwards.
+
+PYTHON ?= python3
+VENV   ?= .venv
+CORES  ?= all
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SNAKEMAKE_ARGS ?=
+
+.PHONY: figures test lint clean env
+
+env: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+figures: $(STAMP)
+	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests workflow
+	$(BIN)/snakefmt --check Snakefile workflow
+	$(BIN)/snakemake --lint --cores 1
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf results .snakemake

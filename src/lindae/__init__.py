@@ -1,0 +1,9 @@
+"""lindae: learning dynamics of linear denoising autoencoders (Pretorius, Kroon & Kamper 2018).
+
+The science behind the workflow's figures: closed-form per-mode theory (:mod:`lindae.theory`),
+the scalar network's gradient descent (:mod:`lindae.scalar`), the figure tables
+(:mod:`lindae.curves`), plotting (:mod:`lindae.plotting`), configuration checks
+(:mod:`lindae.config`) and safe file output (:mod:`lindae.io`). Never imports snakemake.
+"""
+
+__version__ = "0.1.0"

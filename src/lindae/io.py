@@ -1,0 +1,102 @@
+"""Atomic file output: an artefact is either complete or absent, never half-written.
+
+Each writer writes to a temporary file in the destination folder and renames it into place
+(``os.replace`` is atomic on POSIX within one file system), so a crash, a full disk or Ctrl-C
+never leaves a truncated file that looks finished, and an earlier result survives a failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["atomic_path", "write_table", "write_json", "save_figure", "job_log"]
+
+
+@contextlib.contextmanager
+def atomic_path(destination: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``destination``; rename it into place on success only."""
+    destination = Path(destination)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{destination.name}.",
+        suffix=".tmp" + destination.suffix,
+        dir=destination.parent,
+    )
+    os.close(handle)
+    temporary = Path(temporary)
+    os.chmod(temporary, 0o666 & ~_current_umask())  # mkstemp creates 0600; use normal modes
+    try:
+        yield temporary
+        os.replace(temporary, destination)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _write_with(destination: str | os.PathLike[str], writer: Callable[[Path], Any]) -> None:
+    with atomic_path(destination) as temporary:
+        writer(temporary)
+
+
+def write_table(table: pd.DataFrame, destination: str | os.PathLike[str]) -> None:
+    """Write a long-form table as CSV (full float precision), atomically."""
+    _write_with(destination, lambda path: table.to_csv(path, index=False))
+
+
+def write_json(payload: Any, destination: str | os.PathLike[str]) -> None:
+    """Write JSON (indented, UTF-8), atomically."""
+    _write_with(
+        destination,
+        lambda path: path.write_text(
+            json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        ),
+    )
+
+
+def save_figure(figure: Any, destination: str | os.PathLike[str], dpi: int = 150) -> None:
+    """Save a matplotlib figure (format from the suffix), trimmed to its content, atomically."""
+    file_format = Path(destination).suffix.lstrip(".")
+    _write_with(
+        destination,
+        lambda path: figure.savefig(path, format=file_format, dpi=dpi, bbox_inches="tight"),
+    )
+
+
+@contextlib.contextmanager
+def job_log(path: str | os.PathLike[str], name: str = "lindae") -> Iterator[logging.Logger]:
+    """Log a job to ``path``; a failure's traceback lands in the log, then re-raises.
+
+    Used by the workflow's rule scripts so that every job, successful or not, leaves a log.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    logger = logging.getLogger(name)
+    logger.setLevel(logging.INFO)
+    handlers = [logging.FileHandler(path, mode="w", encoding="utf-8")]
+    for handler in handlers:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        logger.addHandler(handler)
+    try:
+        yield logger
+    except BaseException:
+        logger.exception("job failed")
+        raise
+    finally:
+        for handler in handlers:
+            logger.removeHandler(handler)
+            handler.close()
