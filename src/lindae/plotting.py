@@ -197,7 +197,7 @@ def plot_fig2(table: pd.DataFrame, variant: str, style: Style, params: Mapping[s
 def plot_fig3(table: pd.DataFrame, variant: str, style: Style, params: Mapping[str, Any]) -> Figure:
     """Left: DAE vs WDAE at scaled optimal rates. Middle: the rates. Right: their difference."""
     colors = style["colors"]
-    figure, (left, middle, right) = plt.subplots(1, 3, figsize=(15, 4))
+    figure, (left, middle, right) = plt.subplots(1, 3, figsize=(15, 4), layout="constrained")
     dynamics = _select(table, panel="dynamics")
     top_noise = dynamics["noise"].max()
     for (model, noise), curve in dynamics.groupby(["model", "noise"], sort=False):
@@ -244,8 +244,8 @@ def plot_fig3(table: pd.DataFrame, variant: str, style: Style, params: Mapping[s
         right.set_ylim(-0.05, 0.3)
         right.text(
             0.5,
-            0.9,
-            f"DAE and WDAE coincide: max |difference| = {largest:.1e}",
+            0.85,
+            f"DAE and WDAE coincide\nmax |difference| = {largest:.1e}",
             ha="center",
             transform=right.transAxes,
         )
