@@ -9,6 +9,11 @@ CORES  ?= all
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SNAKEMAKE_ARGS ?=
+# Offline: DATA=/path/to/data (laid out like ../shared/data; LINDAE_DATA works too) selects
+# config/offline.yaml, i.e. a file:// MNIST mirror and the CIFAR-10 .npz import.
+DATA ?= $(LINDAE_DATA)
+OFFLINE_ARGS = $(if $(DATA),--configfile config/config.yaml config/offline.yaml \
+	--config data_root=$(abspath $(DATA)))
 
 .PHONY: figures test lint clean env
 
@@ -21,7 +26,7 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $@
 
 figures: $(STAMP)
-	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS)
+	$(BIN)/snakemake $(SNAKEMAKE_ARGS) --cores $(CORES) $(OFFLINE_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests workflow

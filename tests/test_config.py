@@ -47,6 +47,24 @@ def test_shipped_config_is_valid(config, schema):
             lambda c: c["fig3"]["rate_grid"].update(start=5.0, stop=1.0),
             ["fig3.rate_grid", "must be above start"],
         ),
+        (
+            lambda c: c["datasets"]["mnist"].update(subset=70000),
+            ["datasets.mnist.subset = 70000: must be <= 60000"],
+        ),
+        (
+            lambda c: c["linear"]["hidden"].update(mnist=1000),
+            ["linear.hidden.mnist = 1000: must be <= D = 784"],
+        ),
+        (
+            lambda c: c["linear"]["lr"].update(cifar10=-0.001),
+            ["linear.lr.cifar10 = -0.001", "must be > 0"],
+        ),
+        (lambda c: c["linear"].update(noise=-0.5), ["linear.noise = -0.5", "must be >= 0"]),
+        (lambda c: c["fig5"].update(modes=[1, 600]), ["fig5.modes", "must be <= linear.hidden"]),
+        (
+            lambda c: c["datasets"]["mnist"].update(mirrors=["ftp://x/"]),
+            ["datasets.mnist.mirrors[0] = 'ftp://x/'"],
+        ),
     ],
     ids=[
         "negative-lr",
@@ -60,6 +78,12 @@ def test_shipped_config_is_valid(config, schema):
         "unknown-rule",
         "unknown-key",
         "empty-rate-grid",
+        "subset-too-large",
+        "hidden-above-D",
+        "negative-linear-lr",
+        "negative-noise-variance",
+        "mode-above-H",
+        "bad-mirror-scheme",
     ],
 )
 def test_bad_values_are_named_with_what_is_allowed(config, schema, mutate, expected):

@@ -76,8 +76,36 @@ def _describe(error: jsonschema.ValidationError, schema: Mapping[str, Any]) -> s
     return f"{key} = {error.instance!r}: {_allowed(error)}{about}"
 
 
+#: Training-set sizes and input dimensions of the supported datasets.
+DATASET_LIMITS = {"mnist": (60000, 784), "cifar10": (50000, 3072)}
+
+
 def _semantic_problems(config: Mapping[str, Any]) -> list[str]:
+    """Cross-key checks a JSON schema cannot express."""
     problems = []
+    for name, (size, dimension) in DATASET_LIMITS.items():
+        subset = config.get("datasets", {}).get(name, {}).get("subset")
+        if subset is not None and subset > size:
+            problems.append(
+                f"datasets.{name}.subset = {subset}: must be <= {size} "
+                f"(the {name} training-set size)"
+            )
+        hidden = config.get("linear", {}).get("hidden", {}).get(name)
+        if hidden is not None and hidden > dimension:
+            problems.append(f"linear.hidden.{name} = {hidden}: must be <= D = {dimension}")
+        modes = config.get("fig5", {}).get("modes", [])
+        if hidden is not None and modes and max(modes) > hidden:
+            problems.append(
+                f"fig5.modes = {modes}: every mode must be <= linear.hidden.{name} "
+                f"= {hidden} (only H modes can be learned)"
+            )
+        sampled = config.get("linear", {}).get("sampled_noise", {})
+        if sampled.get("subset") is not None and sampled["subset"] > size:
+            problems.append(
+                f"linear.sampled_noise.subset = {sampled['subset']}: must be <= "
+                f"{size} (the smallest training set it may use)"
+            )
+            break
     grid = config.get("fig3", {}).get("rate_grid", {})
     if {"start", "stop"} <= grid.keys() and grid["stop"] <= grid["start"]:
         problems.append(

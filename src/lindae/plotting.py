@@ -311,11 +311,148 @@ def plot_fig4(table: pd.DataFrame, variant: str, style: Style, params: Mapping[s
     return figure
 
 
-PLOTTERS = {1: plot_fig1, 2: plot_fig2, 3: plot_fig3, 4: plot_fig4}
+DATASET_TITLES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
+
+
+def plot_fig5(table: pd.DataFrame, variant: str, style: Style, params: Mapping[str, Any]) -> Figure:
+    """Rows: datasets. Columns: AE vs WDAE, AE vs DAE. Theory lines, training markers."""
+    colors = style["colors"]
+    model_colors = {"AE": colors["ae"], "WDAE": colors["wdae"], "DAE": colors["dae"]}
+    datasets = list(dict.fromkeys(table["dataset"]))
+    figure, axes = plt.subplots(
+        len(datasets), 2, figsize=(12, 4 * len(datasets)), sharex="col", sharey="row", squeeze=False
+    )
+    for row, dataset in enumerate(datasets):
+        for column, (panel, symbol) in enumerate(
+            (("weight_decay", r"\gamma"), ("noise", r"\sigma^2"))
+        ):
+            ax = axes[row, column]
+            rows = _select(table, panel=f"{dataset}/{panel}")
+            for model, group in rows.groupby("model", sort=False):
+                level = (
+                    group["decay"].iloc[0] if panel == "weight_decay" else group["noise"].iloc[0]
+                )
+                note = ", marginalised" if (variant == "corrected" and model == "DAE") else ""
+                tag = rf"(${symbol} = {level:g}$" + note + ")"
+                color = model_colors[model]
+                for _, curve in group[group.source == "theory"].groupby("run"):
+                    ax.plot(curve["epoch"], curve["value"], color=color, label=f"Theory {tag}")
+                for _, marks in group[group.source == "simulation"].groupby("run"):
+                    ax.scatter(
+                        marks["epoch"],
+                        marks["value"],
+                        marker="x",
+                        color=color,
+                        label=f"Actual {tag}",
+                    )
+            if row == 0:
+                ax.set_title("Weight decay" if panel == "weight_decay" else "Noise")
+                handles, labels = ax.get_legend_handles_labels()
+                unique = dict(zip(labels, handles, strict=True))
+                order = sorted(unique, key=lambda label: (not label.startswith("Theory"), label))
+                ax.legend([unique[k] for k in order], order, loc="lower right")
+            if row == len(datasets) - 1:
+                ax.set_xlabel("t (epoch)", fontsize=10)
+            if column == 0:
+                ax.set_ylabel(r"$w_2 \cdot w_1$", fontsize=15)
+        axes[row, -1].text(
+            1.02,
+            0.5,
+            DATASET_TITLES.get(dataset, dataset),
+            rotation=90,
+            va="center",
+            ha="left",
+            transform=axes[row, -1].transAxes,
+        )
+    return figure
+
+
+def plot_sampled_noise(
+    table: pd.DataFrame, variant: str, style: Style, params: Mapping[str, Any]
+) -> Figure:
+    """Companion of Fig. 5: noise-averaged theory vs marginalised and sampled-noise DAEs."""
+    datasets = list(dict.fromkeys(table["dataset"]))
+    figure, axes = plt.subplots(
+        1,
+        len(datasets),
+        figsize=(6 * len(datasets), 4),
+        sharey=True,
+        squeeze=False,
+        layout="constrained",
+    )
+    markers = {
+        "DAE (marginalised)": ("x", style["colors"]["dae"]),
+        "DAE (sampled)": ("o", style["colors"]["simulation"]),
+    }
+    for ax, dataset in zip(axes[0], datasets, strict=True):
+        rows = _select(table, dataset=dataset)
+        noise = rows["noise"].iloc[0]
+        for _, curve in rows[rows.source == "theory"].groupby("run"):
+            ax.plot(
+                curve["epoch"],
+                curve["value"],
+                color=style["colors"]["dae"],
+                label=rf"Theory ($\sigma^2 = {noise:g}$)",
+            )
+        for model, (marker, color) in markers.items():
+            for _, marks in rows[rows.model == model].groupby("run"):
+                ax.scatter(
+                    marks["epoch"],
+                    marks["value"],
+                    marker=marker,
+                    color=color,
+                    s=18,
+                    facecolors="none" if marker == "o" else None,
+                    label=model,
+                )
+        handles, labels = ax.get_legend_handles_labels()
+        unique = dict(zip(labels, handles, strict=True))
+        ax.legend(unique.values(), unique.keys(), loc="lower right")
+        ax.set_title(f"{DATASET_TITLES.get(dataset, dataset)}: noise drawn every epoch")
+        ax.set_xlabel("t (epoch)")
+    axes[0, 0].set_ylabel(r"$v_i^\top W v_i$")
+    return figure
+
+
+def plot_spectra(spectra: Mapping[str, Any], style: Style, decay: float) -> Figure:
+    """Eigenvalue decay of each dataset's uncentred second moment (log scale)."""
+    figure, ax = plt.subplots(figsize=(6, 4), layout="constrained")
+    palette = sns.color_palette("deep", len(spectra))
+    for color, (dataset, spectrum) in zip(palette, spectra.items(), strict=True):
+        rank = np.arange(1, spectrum.dimension + 1)
+        positive = spectrum.eigenvalues > 0
+        ax.plot(
+            rank[positive],
+            spectrum.eigenvalues[positive],
+            color=color,
+            label=f"{DATASET_TITLES.get(dataset, dataset)} (N = {spectrum.n_samples:,})",
+        )
+    ax.axhline(
+        decay,
+        color=style["colors"]["wdae"],
+        linestyle="--",
+        label=rf"WDAE $\gamma = {decay:g}$: modes below are never learned",
+    )
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("mode rank i")
+    ax.set_ylabel(r"eigenvalue $\bar\lambda_i$ of $X^\top X / N$")
+    ax.legend(fontsize=8)
+    return figure
+
+
+PLOTTERS = {
+    1: plot_fig1,
+    2: plot_fig2,
+    3: plot_fig3,
+    4: plot_fig4,
+    5: plot_fig5,
+    "5_sampled_noise": plot_sampled_noise,
+}
 
 
 def plot_figure(
-    figure: int, table: pd.DataFrame, variant: str, style: Style, params: Mapping[str, Any]
+    figure: int | str, table: pd.DataFrame, variant: str, style: Style, params: Mapping[str, Any]
 ) -> Figure:
     """Dispatch to ``plot_fig{figure}``."""
     if figure not in PLOTTERS:

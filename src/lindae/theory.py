@@ -21,6 +21,7 @@ __all__ = [
     "growth_rate_and_coupling",
     "mode_strength",
     "mode_strength_authors",
+    "authors_logistic_solution",
     "fixed_point",
     "matched_weight_decay",
     "time_to_level",
@@ -118,6 +119,21 @@ def mode_strength_sum_convention(
     return logistic_solution(t, a, xi, lr / n_samples, u0)
 
 
+def authors_logistic_solution(
+    t: ArrayLike, a: ArrayLike, xi: ArrayLike, inv_tau: ArrayLike, u0: ArrayLike
+) -> FloatArray:
+    """S7 exactly as the authors evaluate it: u = a E / (xi (E - 1) + a / u0), E = exp(2 a t/tau).
+
+    Kept only to reproduce (and report) the overflow of the published Fig. 5: once
+    2 a t / tau + ln(max(a, xi)) exceeds ~709.8 the result is inf/inf = NaN (or a spurious 0).
+    Use :func:`logistic_solution` for anything else.
+    """
+    t, a, xi, inv_tau, u0 = _f64(t, a, xi, inv_tau, u0)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        growth = np.exp(2.0 * a * inv_tau * t)
+        return a * growth / (xi * (growth - 1.0) + a / u0)
+
+
 def mode_strength_authors(
     t: ArrayLike,
     lam: ArrayLike,
@@ -126,16 +142,9 @@ def mode_strength_authors(
     lr: ArrayLike = 1.0,
     u0: ArrayLike = 1e-6,
 ) -> FloatArray:
-    """S7 exactly as the authors evaluate it: u = a E / (xi (E - 1) + a / u0), E = exp(2 a t lr).
-
-    Kept only to reproduce (and log) the overflow of the published Fig. 5: once 2 a t lr
-    exceeds ~709.8 the result is inf/inf = NaN. Use :func:`mode_strength` for anything else.
-    """
-    t, lr, u0 = _f64(t, lr, u0)
+    """The authors' (overflow-prone) S7, mean convention (:func:`authors_logistic_solution`)."""
     a, xi = growth_rate_and_coupling(lam, noise, decay)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        growth = np.exp(2.0 * a * lr * t)
-        return a * growth / (xi * (growth - 1.0) + a / u0)
+    return authors_logistic_solution(t, a, xi, lr, u0)
 
 
 def fixed_point(lam: ArrayLike, noise: ArrayLike = 0.0, decay: ArrayLike = 0.0) -> FloatArray:

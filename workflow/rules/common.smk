@@ -10,13 +10,19 @@ sys.path.insert(0, str(LIBRARY.parent))
 from lindae.config import check_config  # noqa: E402
 
 RESULTS = config.get("results_dir", "results")
+DATASETS = ["mnist", "cifar10"]
+MODELS = ["AE", "WDAE", "DAE"]
+# Training jobs ask the scheduler for a GPU only when the config insists on CUDA.
+GPU = 1 if config.get("device") == "cuda" else 0
 SUFFIX = {"faithful": "", "corrected": "_corrected"}
 VARIANT = {suffix: variant for variant, suffix in SUFFIX.items()}
 
 
 wildcard_constraints:
-    figure="[1-4]",
+    figure="[1-5]",
     suffix="|_corrected",
+    dataset="|".join(DATASETS),
+    model="|".join(MODELS),
 
 
 def library(*modules):
@@ -25,14 +31,35 @@ def library(*modules):
 
 
 def figure_outputs(*figures):
-    """Every file of the given figures in every configured variant."""
-    return [
-        f"{RESULTS}/figures/fig{figure}{SUFFIX[variant]}.{ext}"
+    """Every file of the given figures in every configured variant (plus Fig. 5 companions)."""
+    outputs = [
+        f"{RESULTS}/figures/fig{figure}{SUFFIX[variant]}{ending}"
         for figure in figures
         for variant in config["variants"]
-        for ext in ("pdf", "png", "csv")
-    ] + [
-        f"{RESULTS}/figures/fig{figure}{SUFFIX[variant]}_notes.json"
-        for figure in figures
-        for variant in config["variants"]
+        for ending in (".pdf", ".png", ".csv", "_notes.json")
     ]
+    if 5 in figures:
+        outputs += [
+            f"{RESULTS}/fig5_agreement.csv",
+            f"{RESULTS}/figures/spectra.pdf",
+            f"{RESULTS}/figures/spectra.png",
+        ]
+        if config["linear"]["sampled_noise"]["enabled"]:
+            outputs += [
+                f"{RESULTS}/figures/fig5_sampled_noise.{ext}"
+                for ext in ("pdf", "png", "csv")
+            ]
+    return outputs
+
+
+def linear_runs():
+    """(dataset, model) pairs and the training records of Fig. 5, in matching order."""
+    keys = [[dataset, model] for dataset in DATASETS for model in MODELS]
+    return keys, [f"{RESULTS}/linear/{dataset}_{model}.npz" for dataset, model in keys]
+
+
+def sampled_runs():
+    """Datasets and records of the sampled-noise DAE (empty when disabled)."""
+    sampled = config["linear"]["sampled_noise"]
+    datasets = sampled["datasets"] if sampled["enabled"] else []
+    return datasets, [f"{RESULTS}/linear/{d}_DAE-sampled.npz" for d in datasets]

@@ -22,9 +22,54 @@ rule figure_plot:
     params:
         figure=lambda wildcards: int(wildcards.figure),
         variant=lambda wildcards: VARIANT[wildcards.suffix],
-        settings=lambda wildcards: config[f"fig{wildcards.figure}"],
+        settings=lambda wildcards: config.get(f"fig{wildcards.figure}", {}),
         style=config["style"],
     message:
         "Fig. {wildcards.figure} ({params.variant}): drawing PDF and PNG"
     script:
         "../scripts/figure_plot.py"
+
+
+use rule figure_plot as fig5_sampled_noise_plot with:
+    input:
+        table=f"{RESULTS}/figures/fig5_sampled_noise.csv",
+        library=library("plotting", "io"),
+    output:
+        pdf=f"{RESULTS}/figures/fig5_sampled_noise.pdf",
+        png=f"{RESULTS}/figures/fig5_sampled_noise.png",
+    log:
+        f"{RESULTS}/logs/figure_plot/fig5_sampled_noise.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/figure_plot/fig5_sampled_noise.tsv"
+    params:
+        figure="5_sampled_noise",
+        variant="corrected",
+        settings=config["fig5"],
+        style=config["style"],
+    message:
+        "Fig. 5 companion: drawing the sampled-noise comparison"
+
+
+rule spectra_plot:
+    input:
+        spectra=expand(f"{RESULTS}/spectra/{{dataset}}.npz", dataset=DATASETS),
+        library=library("plotting", "spectra", "io"),
+    output:
+        pdf=f"{RESULTS}/figures/spectra.pdf",
+        png=f"{RESULTS}/figures/spectra.png",
+    log:
+        f"{RESULTS}/logs/spectra_plot.log",
+    conda:
+        "../../envs/figures.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        datasets=DATASETS,
+        style=config["style"],
+        decay=config["linear"]["decay"],
+    message:
+        "Spectra: eigenvalue decay of every dataset"
+    script:
+        "../scripts/spectra_plot.py"

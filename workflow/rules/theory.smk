@@ -1,5 +1,6 @@
-# Closed-form theory and scalar GD for the data-free figures (Figs 1-4): one table per figure
-# and variant, holding every plotted point.
+# Theory tables: closed-form theory and scalar GD for the data-free figures (Figs 1-4), and
+# theory vs the trained linear models for Fig. 5. One table per figure and variant, holding
+# every plotted point; plotting rules only read them.
 
 
 rule figure_data:
@@ -12,6 +13,8 @@ rule figure_data:
         f"{RESULTS}/logs/figure_data/fig{{figure}}{{suffix}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/figure_data/fig{{figure}}{{suffix}}.tsv"
+    wildcard_constraints:
+        figure="[1-4]",
     conda:
         "../../envs/theory.yaml"
     threads: 1
@@ -26,3 +29,83 @@ rule figure_data:
         "Fig. {wildcards.figure} ({params.variant}): theory and scalar simulations"
     script:
         "../scripts/figure_data.py"
+
+
+rule fig5_data:
+    input:
+        spectra=expand(f"{RESULTS}/spectra/{{dataset}}.npz", dataset=DATASETS),
+        runs=linear_runs()[1],
+        library=library("theory", "fig5", "curves", "notes", "spectra", "io"),
+    output:
+        table=f"{RESULTS}/figures/fig5{{suffix}}.csv",
+        notes=f"{RESULTS}/figures/fig5{{suffix}}_notes.json",
+    log:
+        f"{RESULTS}/logs/fig5_data/fig5{{suffix}}.log",
+    conda:
+        "../../envs/theory.yaml"
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=10,
+    params:
+        variant=lambda wildcards: VARIANT[wildcards.suffix],
+        datasets=DATASETS,
+        runs=linear_runs()[0],
+        settings=config["linear"],
+        fig5=config["fig5"],
+    message:
+        "Fig. 5 ({params.variant}): per-mode theory vs the trained linear models"
+    script:
+        "../scripts/fig5_data.py"
+
+
+rule fig5_agreement:
+    input:
+        spectra=expand(f"{RESULTS}/spectra/{{dataset}}.npz", dataset=DATASETS),
+        runs=linear_runs()[1],
+        sampled=sampled_runs()[1],
+        library=library("theory", "fig5", "spectra", "io"),
+    output:
+        agreement=f"{RESULTS}/fig5_agreement.csv",
+    log:
+        f"{RESULTS}/logs/fig5_agreement.log",
+    conda:
+        "../../envs/theory.yaml"
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=10,
+    params:
+        datasets=DATASETS,
+        runs=linear_runs()[0],
+        sampled=sampled_runs()[0],
+        settings=config["linear"],
+        modes=config["fig5"]["modes"],
+    message:
+        "Fig. 5: agreement of theory and training, per dataset, model and mode"
+    script:
+        "../scripts/fig5_agreement.py"
+
+
+rule fig5_sampled_data:
+    input:
+        runs=sampled_runs()[1],
+        library=library("theory", "fig5", "io"),
+    output:
+        table=f"{RESULTS}/figures/fig5_sampled_noise.csv",
+    log:
+        f"{RESULTS}/logs/fig5_sampled_data.log",
+    conda:
+        "../../envs/theory.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        datasets=sampled_runs()[0],
+        modes=config["fig5"]["modes"],
+        record_every=config["linear"]["record_every"],
+    message:
+        "Fig. 5 companion: noise-averaged theory vs sampled-noise DAE"
+    script:
+        "../scripts/fig5_sampled_data.py"

@@ -1,0 +1,362 @@
+"""Linear AE / WDAE / DAE trained by full-batch gradient descent (PAPER.md section 4), in torch.
+
+Row convention of the authors' code: X_hat = X W1 W2 with W1 (D x H), W2 (H x D), W = W1 W2.
+Losses: (1/2N)||X W - X||^2 + (sigma^2/2)||W||_F^2 + (gamma/2)(||W1||^2 + ||W2||^2), i.e. the
+noise-averaged DAE (S1) and the weight-decay AE (S2).
+
+Two exact algorithms for the same GD trajectory:
+
+* :func:`train_eigenbasis` (the default): with Sigma_bar = V Lambda V^T, rotate A = V^T W1 and
+  B = W2 V. GD on (A, B) is GD on (W1, W2) and costs O(D H^2) per step, independent of N.
+* :func:`train_dataspace`: the authors' data-matrix algorithm, O(N D H) per step; kept as the
+  reference the tests compare against.
+
+:func:`train_sampled_noise` is beyond the paper: the same linear DAE with real Gaussian input
+noise drawn every epoch (full batch or minibatches), in data space.
+
+Every run records, after the update counts in ``steps``, the sorted singular values of W (the
+paper's "actual"), the eigen-projections v_i^T W v_i of all D modes, and the loss.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+
+__all__ = [
+    "MODELS",
+    "DivergenceError",
+    "Trajectory",
+    "resolve_device",
+    "resolve_dtype",
+    "record_steps",
+    "initial_weights",
+    "authors_u0",
+    "decoupled_weights",
+    "stability_bound",
+    "train_eigenbasis",
+    "train_dataspace",
+    "train_sampled_noise",
+]
+
+#: Model name -> (uses weight decay, uses noise), in the authors' creation order.
+MODELS = {"AE": (False, False), "WDAE": (True, False), "DAE": (False, True)}
+
+Progress = Callable[[int, float], None]
+
+
+class DivergenceError(RuntimeError):
+    """Training produced non-finite weights or loss (learning rate above the stability bound)."""
+
+
+@dataclass
+class Trajectory:
+    """What one training run records (float64 numpy arrays)."""
+
+    steps: NDArray[np.int64]  # number of updates done at each record
+    singular_values: NDArray[np.float64]  # (R, H), descending
+    projections: NDArray[np.float64]  # (R, D): v_i^T W v_i
+    loss: NDArray[np.float64]  # (R,)
+    wall_seconds: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+
+def resolve_device(device: str) -> torch.device:
+    """``auto`` -> cuda when available else cpu; ``cuda`` without a GPU is an error (no compute)."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError(
+            "device: cuda was requested but no CUDA GPU is visible to PyTorch "
+            f"(torch {torch.__version__}); set device: cpu or auto in the config"
+        )
+    if device not in ("cpu", "cuda"):
+        raise ValueError(f"unknown device {device!r}; valid: auto, cpu, cuda")
+    return torch.device(device)
+
+
+def resolve_dtype(dtype: str) -> torch.dtype:
+    """``float32`` or ``float64`` -> the torch dtype."""
+    dtypes = {"float32": torch.float32, "float64": torch.float64}
+    if dtype not in dtypes:
+        raise ValueError(f"unknown dtype {dtype!r}; valid: {', '.join(dtypes)}")
+    return dtypes[dtype]
+
+
+def record_steps(epochs: int, record_every: int) -> NDArray[np.int64]:
+    """Update counts to record: 0, every k-th, and one after each (the authors' lagged records)."""
+    multiples = np.arange(0, epochs + 1, record_every)
+    steps = np.union1d(multiples, multiples + 1)
+    return steps[steps <= epochs].astype(np.int64)
+
+
+def initial_weights(
+    dimension: int, hidden: int, scale: float, seed: int, model: str
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The authors' init: W1 (D x H), then W2 (H x D), entries scale * N(0, 1), float32 draws.
+
+    One torch CPU generator seeded once per dataset; AE, WDAE and DAE draw in that order, so
+    ``model`` selects which consecutive pair of draws is returned.
+    """
+    if model not in MODELS:
+        raise ValueError(f"unknown model {model!r}; valid: {', '.join(MODELS)}")
+    generator = torch.Generator().manual_seed(seed)
+    for name in MODELS:
+        w1 = scale * torch.randn(dimension, hidden, generator=generator)
+        w2 = scale * torch.randn(hidden, dimension, generator=generator)
+        if name == model:
+            return w1.double().numpy(), w2.double().numpy()
+    raise AssertionError("unreachable")
+
+
+def authors_u0(w1: NDArray, w2: NDArray, top_k: int) -> float:
+    """The authors' single u0: sum of the top-k singular values of W1 W2, divided by D."""
+    singular_values = _singular_values(np.asarray(w1, float), np.asarray(w2, float))
+    return float(np.sort(singular_values)[::-1][:top_k].sum() / w1.shape[0])
+
+
+def decoupled_weights(
+    eigenvectors: NDArray, hidden: int, u0: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Balanced decoupled init W1 = V A, W2 = A^T V^T with A = sqrt(u0) on the first H modes."""
+    dimension = eigenvectors.shape[0]
+    core = np.zeros((dimension, hidden))
+    core[np.arange(hidden), np.arange(hidden)] = math.sqrt(u0)
+    return eigenvectors @ core, core.T @ eigenvectors.T
+
+
+def stability_bound(top_eigenvalue: float) -> float:
+    """Largest stable GD step near the top mode's fixed point: lr < 1 / lambda_bar_1."""
+    return 1.0 / top_eigenvalue
+
+
+def _singular_values(a: NDArray, b: NDArray) -> NDArray[np.float64]:
+    """Singular values of A B (A: D x H, B: H x D) from the H x H core of two QR factorisations."""
+    _, r_a = np.linalg.qr(a)
+    _, r_b = np.linalg.qr(b.T)
+    return np.linalg.svd(r_a @ r_b.T, compute_uv=False)
+
+
+def _record(a: NDArray, b: NDArray, eigenvalues: NDArray, noise: float, decay: float):
+    """(singular values, eigen-projections, loss) of the rotated factors A, B, in float64."""
+    projections = np.einsum("ih,hi->i", a, b)
+    scaled = eigenvalues[:, None] * a
+    gram_b = b @ b.T
+    data_term = 0.5 * (
+        np.sum((a.T @ scaled) * gram_b) - 2.0 * eigenvalues @ projections + eigenvalues.sum()
+    )
+    loss = (
+        data_term
+        + 0.5 * noise * np.sum((a.T @ a) * gram_b)
+        + 0.5 * decay * (np.sum(a * a) + np.sum(b * b))
+    )
+    return _singular_values(a, b), projections, float(loss)
+
+
+def _run(
+    update: Callable[[], None],
+    rotated: Callable[[], tuple[NDArray, NDArray]],
+    eigenvalues: NDArray,
+    noise: float,
+    decay: float,
+    lr: float,
+    epochs: int,
+    steps: Sequence[int],
+    progress: Progress | None,
+) -> Trajectory:
+    """Drive ``update`` for ``epochs`` steps, recording after the update counts in ``steps``."""
+    steps = np.asarray(sorted(set(int(s) for s in steps if 0 <= s <= epochs)), dtype=np.int64)
+    records = []
+    start = time.perf_counter()
+    wanted = set(steps.tolist())
+    for step in range(epochs + 1):
+        if step > 0:
+            update()
+        if step in wanted:
+            a, b = rotated()
+            finite = bool(np.isfinite(a).all() and np.isfinite(b).all())
+            if finite:
+                singular_values, projections, loss = _record(a, b, eigenvalues, noise, decay)
+            if not (finite and np.isfinite(loss)):
+                bound = stability_bound(float(eigenvalues[0]))
+                raise DivergenceError(
+                    f"training diverged: non-finite weights or loss detected at epoch {step} "
+                    f"(learning rate {lr:g}; GD is stable only for lr < 1/lambda_bar_1 = "
+                    f"{bound:.4g}); lower the learning rate"
+                )
+            records.append((singular_values, projections, loss))
+            if progress is not None:
+                progress(step, loss)
+    wall = time.perf_counter() - start
+    return Trajectory(
+        steps=steps,
+        singular_values=np.array([r[0] for r in records]),
+        projections=np.array([r[1] for r in records]),
+        loss=np.array([r[2] for r in records]),
+        wall_seconds=wall,
+    )
+
+
+def train_eigenbasis(
+    eigenvalues: NDArray,
+    eigenvectors: NDArray,
+    w1: NDArray,
+    w2: NDArray,
+    lr: float,
+    epochs: int,
+    decay: float = 0.0,
+    noise: float = 0.0,
+    steps: Sequence[int] = (0,),
+    device: str = "cpu",
+    dtype: str = "float32",
+    progress: Progress | None = None,
+) -> Trajectory:
+    """Exact full-batch GD in the eigenbasis of Sigma_bar: 4 GEMMs of 2 D H^2 flops per step.
+
+    dA = ((Lambda + sigma^2) A)(B B^T) - Lambda B^T + gamma A,
+    dB^T = B^T (A^T (Lambda + sigma^2) A) - Lambda A + gamma B^T.
+    """
+    torch_device, torch_dtype = resolve_device(device), resolve_dtype(dtype)
+
+    def tensor(array):
+        return torch.as_tensor(np.ascontiguousarray(array), dtype=torch_dtype, device=torch_device)
+
+    lam = tensor(np.asarray(eigenvalues)[:, None])
+    lam_noise = lam + noise
+    a = tensor(eigenvectors.T @ w1)
+    b_t = tensor((w2 @ eigenvectors).T)  # B stored transposed: every D x H array contiguous
+
+    @torch.no_grad()
+    def update():
+        nonlocal a, b_t
+        scaled = lam_noise * a  # (Lambda + sigma^2) A
+        gram = a.T @ scaled  # A^T (Lambda + sigma^2) A (symmetric), from the old A
+        # A - lr dA and B^T - lr dB^T: each GEMM fused with its accumulation
+        new_a = torch.addmm(a, scaled, b_t.T @ b_t, alpha=-lr).addcmul_(lam, b_t, value=lr)
+        new_b_t = torch.addmm(b_t, b_t, gram, alpha=-lr).addcmul_(lam, a, value=lr)
+        if decay:
+            new_a.add_(a, alpha=-lr * decay)
+            new_b_t.add_(b_t, alpha=-lr * decay)
+        a, b_t = new_a, new_b_t
+
+    def rotated():
+        return a.double().cpu().numpy(), b_t.T.double().cpu().numpy()
+
+    trajectory = _run(update, rotated, eigenvalues, noise, decay, lr, epochs, steps, progress)
+    trajectory.extra.update(algorithm="eigenbasis", device=str(torch_device), dtype=dtype)
+    return trajectory
+
+
+def train_dataspace(
+    data: NDArray,
+    eigenvalues: NDArray,
+    eigenvectors: NDArray,
+    w1: NDArray,
+    w2: NDArray,
+    lr: float,
+    epochs: int,
+    decay: float = 0.0,
+    noise: float = 0.0,
+    steps: Sequence[int] = (0,),
+    device: str = "cpu",
+    dtype: str = "float32",
+    progress: Progress | None = None,
+) -> Trajectory:
+    """The authors' data-matrix GD (reference): 10 N D H flops per step.
+
+    dW1 = X^T[(XW - X)/N] W2^T + gamma W1 + sigma^2 W1 W2 W2^T,
+    dW2 = (X W1)^T (XW - X)/N + gamma W2 + sigma^2 W1^T W1 W2.
+    """
+    torch_device, torch_dtype = resolve_device(device), resolve_dtype(dtype)
+    x = torch.as_tensor(np.ascontiguousarray(data), dtype=torch_dtype, device=torch_device)
+    n_samples = x.shape[0]
+    p = torch.as_tensor(w1, dtype=torch_dtype, device=torch_device).clone()
+    q = torch.as_tensor(w2, dtype=torch_dtype, device=torch_device).clone()
+
+    @torch.no_grad()
+    def update():
+        hidden = x @ p
+        residual = (hidden @ q - x) / n_samples
+        grad_p = x.T @ (residual @ q.T)
+        grad_q = hidden.T @ residual
+        if noise:
+            grad_p += noise * (p @ (q @ q.T))
+            grad_q += noise * ((p.T @ p) @ q)
+        if decay:
+            grad_p += decay * p
+            grad_q += decay * q
+        p.sub_(lr * grad_p)
+        q.sub_(lr * grad_q)
+
+    def rotated():
+        return eigenvectors.T @ p.double().cpu().numpy(), q.double().cpu().numpy() @ eigenvectors
+
+    trajectory = _run(update, rotated, eigenvalues, noise, decay, lr, epochs, steps, progress)
+    trajectory.extra.update(algorithm="dataspace", device=str(torch_device), dtype=dtype)
+    return trajectory
+
+
+def train_sampled_noise(
+    data: NDArray,
+    eigenvalues: NDArray,
+    eigenvectors: NDArray,
+    w1: NDArray,
+    w2: NDArray,
+    lr: float,
+    epochs: int,
+    noise: float,
+    batch_size: int = 0,
+    seed: int = 0,
+    steps: Sequence[int] = (0,),
+    device: str = "cpu",
+    dtype: str = "float32",
+    progress: Progress | None = None,
+) -> Trajectory:
+    """Linear DAE with Gaussian input noise (variance ``noise``) drawn afresh every epoch.
+
+    Loss per batch: (1/2n)||X - (X + E) W||^2. ``batch_size`` 0 is full batch (one update per
+    epoch, directly comparable with the noise-averaged theory); otherwise a shuffled pass of
+    minibatches per epoch. The recorded loss is the noise-averaged one, for comparability.
+    """
+    torch_device, torch_dtype = resolve_device(device), resolve_dtype(dtype)
+    generator = torch.Generator(device=torch_device).manual_seed(seed)
+    x = torch.as_tensor(np.ascontiguousarray(data), dtype=torch_dtype, device=torch_device)
+    n_samples = x.shape[0]
+    size = n_samples if batch_size in (0, None) else min(batch_size, n_samples)
+    p = torch.as_tensor(w1, dtype=torch_dtype, device=torch_device).clone()
+    q = torch.as_tensor(w2, dtype=torch_dtype, device=torch_device).clone()
+    std = math.sqrt(noise)
+
+    @torch.no_grad()
+    def update():
+        order = (
+            torch.randperm(n_samples, generator=generator, device=torch_device)
+            if size < n_samples
+            else None
+        )
+        for start in range(0, n_samples, size):
+            clean = x if order is None else x[order[start : start + size]]
+            noisy = clean + std * torch.randn(
+                clean.shape, generator=generator, dtype=torch_dtype, device=torch_device
+            )
+            hidden = noisy @ p
+            residual = (hidden @ q - clean) / clean.shape[0]
+            grad_p = noisy.T @ (residual @ q.T)
+            grad_q = hidden.T @ residual
+            p.sub_(lr * grad_p)
+            q.sub_(lr * grad_q)
+
+    def rotated():
+        return eigenvectors.T @ p.double().cpu().numpy(), q.double().cpu().numpy() @ eigenvectors
+
+    trajectory = _run(update, rotated, eigenvalues, noise, 0.0, lr, epochs, steps, progress)
+    trajectory.extra.update(
+        algorithm="sampled_noise", device=str(torch_device), dtype=dtype, batch_size=size
+    )
+    return trajectory

@@ -1,0 +1,26 @@
+# Uncentred second-moment spectrum of each dataset's training subset: one artefact per
+# dataset, reused by training, theory and the figures.
+
+
+rule spectrum:
+    input:
+        arrays=f"{RESULTS}/data/{{dataset}}.npz",
+        library=library("data", "spectra", "io"),
+    output:
+        spectrum=f"{RESULTS}/spectra/{{dataset}}.npz",
+    log:
+        f"{RESULTS}/logs/spectrum/{{dataset}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/spectrum/{{dataset}}.tsv"
+    conda:
+        "../../envs/data.yaml"
+    threads: 2
+    resources:
+        mem_mb=6000,
+        runtime=20,
+    params:
+        subset=lambda wildcards: config["datasets"][wildcards.dataset]["subset"],
+    message:
+        "Spectrum of {wildcards.dataset}: X^T X / N (float64) and its eigendecomposition"
+    script:
+        "../scripts/spectrum.py"

@@ -1,0 +1,62 @@
+# Linear AE / WDAE / DAE on real data (Fig. 5): one job per dataset and model, so a cluster
+# runs them side by side.
+
+
+rule train_linear:
+    input:
+        spectrum=f"{RESULTS}/spectra/{{dataset}}.npz",
+        arrays=f"{RESULTS}/data/{{dataset}}.npz",
+        library=library("linear", "fig5", "data", "spectra", "io"),
+    output:
+        run=f"{RESULTS}/linear/{{dataset}}_{{model}}.npz",
+    log:
+        f"{RESULTS}/logs/train_linear/{{dataset}}_{{model}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/train_linear/{{dataset}}_{{model}}.tsv"
+    conda:
+        "../../envs/train.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=60,
+        gpu=GPU,
+    params:
+        settings=config["linear"],
+        hidden=lambda wildcards: config["linear"]["hidden"][wildcards.dataset],
+        lr=lambda wildcards: config["linear"]["lr"][wildcards.dataset],
+        u0_top_k=config["fig5"]["u0_top_k"],
+        device=config["device"],
+    message:
+        "Training the linear {wildcards.model} on {wildcards.dataset} "
+        "({params.settings[algorithm]} GD, {params.settings[epochs]} epochs)"
+    script:
+        "../scripts/train_linear.py"
+
+
+rule train_sampled_noise:
+    input:
+        arrays=f"{RESULTS}/data/{{dataset}}.npz",
+        library=library("linear", "fig5", "data", "spectra", "io"),
+    output:
+        run=f"{RESULTS}/linear/{{dataset}}_DAE-sampled.npz",
+    log:
+        f"{RESULTS}/logs/train_sampled_noise/{{dataset}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/train_sampled_noise/{{dataset}}.tsv"
+    conda:
+        "../../envs/train.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=60,
+        gpu=GPU,
+    params:
+        settings=config["linear"],
+        hidden=lambda wildcards: config["linear"]["hidden"][wildcards.dataset],
+        lr=lambda wildcards: config["linear"]["lr"][wildcards.dataset],
+        u0_top_k=config["fig5"]["u0_top_k"],
+        device=config["device"],
+    message:
+        "Training the linear DAE with sampled noise on {wildcards.dataset}"
+    script:
+        "../scripts/train_sampled_noise.py"

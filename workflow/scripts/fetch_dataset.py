@@ -1,0 +1,32 @@
+"""Rules download_mnist / download_cifar10: one dataset's canonical arrays and manifest.
+
+Imports ``import_npz`` when the config sets it, else downloads through torchvision from the
+configured mirrors into a scratch folder beside the output (removed afterwards).
+"""
+
+import shutil
+from pathlib import Path
+
+from lindae.data import fetch_dataset, import_dataset
+from lindae.io import job_log
+
+name = snakemake.params.dataset
+settings = snakemake.params.settings
+output = snakemake.output
+with job_log(snakemake.log[0]) as log:
+    log.info("%s: settings %s", name, dict(settings))
+    if settings["import_npz"]:
+        import_dataset(name, settings["import_npz"], output.arrays, output.manifest)
+    else:
+        scratch = Path(output.arrays).with_name(f".{name}_download")
+        shutil.rmtree(scratch, ignore_errors=True)  # left behind by a killed job, if any
+        fetch_dataset(
+            name,
+            settings["mirrors"],
+            settings["md5"],
+            settings["retries"],
+            output.arrays,
+            output.manifest,
+            scratch,
+        )
+    log.info("%s: wrote %s and %s", name, output.arrays, output.manifest)

@@ -1,0 +1,12 @@
+"""Rule spectrum: uncentred second-moment spectrum of one dataset's training subset."""
+
+from lindae.data import load_training_matrix
+from lindae.io import job_log
+from lindae.spectra import save_spectrum, second_moment_spectrum
+
+with job_log(snakemake.log[0]) as log:
+    data = load_training_matrix(snakemake.input.arrays, snakemake.params.subset)
+    log.info("%s: X of shape %s (float64)", snakemake.wildcards.dataset, data.shape)
+    spectrum = second_moment_spectrum(data, snakemake.wildcards.dataset)
+    log.info("tr(Sigma_bar) = %.6f, lambda_bar_1 = %.6f", spectrum.trace, spectrum.eigenvalues[0])
+    save_spectrum(spectrum, snakemake.output.spectrum)

@@ -1,0 +1,60 @@
+"""Rule train_linear: one linear AE / WDAE / DAE on one dataset (Fig. 5)."""
+
+import torch
+
+from lindae import linear
+from lindae.data import load_training_matrix
+from lindae.fig5 import save_run
+from lindae.io import job_log
+from lindae.spectra import load_spectrum
+
+params, wildcards = snakemake.params, snakemake.wildcards
+settings = params.settings
+torch.set_num_threads(snakemake.threads)
+with job_log(snakemake.log[0]) as log:
+    spectrum = load_spectrum(snakemake.input.spectrum)
+    device = linear.resolve_device(params.device)  # fails here, before any compute
+    w1, w2 = linear.initial_weights(
+        spectrum.dimension, params.hidden, settings["init_scale"], settings["seed"], wildcards.model
+    )
+    u0 = linear.authors_u0(w1, w2, params.u0_top_k)
+    if settings["init"] == "decoupled":
+        w1, w2 = linear.decoupled_weights(spectrum.eigenvectors, params.hidden, u0)
+    noise = settings["noise"] if wildcards.model == "DAE" else 0.0
+    decay = settings["decay"] if wildcards.model == "WDAE" else 0.0
+    common = dict(
+        lr=params.lr,
+        epochs=settings["epochs"],
+        decay=decay,
+        noise=noise,
+        steps=linear.record_steps(settings["epochs"], settings["record_every"]),
+        device=str(device),
+        dtype=settings["dtype"],
+        progress=lambda step, loss: log.info("epoch %d loss %.6f", step, loss),
+    )
+    log.info(
+        "%s %s on %s (%s), u0 = %.4g",
+        wildcards.dataset,
+        wildcards.model,
+        device,
+        settings["algorithm"],
+        u0,
+    )
+    if settings["algorithm"] == "eigenbasis":
+        run = linear.train_eigenbasis(spectrum.eigenvalues, spectrum.eigenvectors, w1, w2, **common)
+    else:
+        data = load_training_matrix(snakemake.input.arrays, spectrum.n_samples)
+        run = linear.train_dataspace(
+            data, spectrum.eigenvalues, spectrum.eigenvectors, w1, w2, **common
+        )
+    log.info("trained in %.1f s", run.wall_seconds)
+    save_run(
+        run,
+        snakemake.output.run,
+        init_u0=u0,
+        model=wildcards.model,
+        dataset=wildcards.dataset,
+        settings=settings,
+        lr=params.lr,
+        hidden=params.hidden,
+    )
