@@ -44,11 +44,14 @@ def _sync(device: torch.device) -> None:
 
 
 def seconds_per_epoch(train, epochs: int) -> float:
-    """Wall seconds per epoch of ``train(epochs)``, net of a 1-epoch warm-up call."""
+    """Wall seconds per epoch: (T(epochs) - T(1)) / (epochs - 1), so set-up cost cancels."""
+    train(1)  # warm-up (allocations, thread pool)
+    start = time.perf_counter()
     train(1)
+    single = time.perf_counter() - start
     start = time.perf_counter()
     train(epochs)
-    return (time.perf_counter() - start) / epochs
+    return (time.perf_counter() - start - single) / (epochs - 1)
 
 
 def main() -> None:

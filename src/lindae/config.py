@@ -16,6 +16,8 @@ from typing import Any
 import jsonschema
 import yaml
 
+from .data import DATASETS
+
 __all__ = ["ConfigError", "load_schema", "config_problems", "check_config"]
 
 
@@ -76,14 +78,11 @@ def _describe(error: jsonschema.ValidationError, schema: Mapping[str, Any]) -> s
     return f"{key} = {error.instance!r}: {_allowed(error)}{about}"
 
 
-#: Training-set sizes and input dimensions of the supported datasets.
-DATASET_LIMITS = {"mnist": (60000, 784), "cifar10": (50000, 3072)}
-
-
 def _semantic_problems(config: Mapping[str, Any]) -> list[str]:
     """Cross-key checks a JSON schema cannot express."""
     problems = []
-    for name, (size, dimension) in DATASET_LIMITS.items():
+    for name, info in DATASETS.items():
+        size, dimension = info.train_count, info.dimension
         subset = config.get("datasets", {}).get(name, {}).get("subset")
         if subset is not None and subset > size:
             problems.append(

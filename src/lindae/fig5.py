@@ -1,8 +1,9 @@
 """Fig. 5 tables: per-mode theory (S7 with the data's eigenvalues) vs trained linear models.
 
 Inputs are the spectrum artefacts (:mod:`lindae.spectra`) and the training records
-(:mod:`lindae.linear`, saved by :func:`save_run`). Outputs are a long-form table with the
-columns of :data:`lindae.curves.COLUMNS` (plus ``dataset``) and a per-mode agreement table.
+(written by :func:`lindae.linear.save_run`, read with :func:`lindae.io.load_record`). Outputs
+are a long-form table with the columns of :data:`lindae.curves.COLUMNS` (plus ``dataset``)
+and a per-mode agreement table.
 
 Faithful (the published figure): the authors' closed form in sum convention (it overflows to
 NaN for mode 1; the NaN span is reported), one u0 from the AE model for every model and mode,
@@ -13,9 +14,7 @@ eigen-projections v_i^T W v_i drawn at the epoch they were measured, modes i <= 
 
 from __future__ import annotations
 
-import json
-import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -23,39 +22,25 @@ import pandas as pd
 
 from . import theory
 from .curves import COLUMNS, check_variant
-from .io import atomic_path
-from .linear import Trajectory
+from .io import load_record
+from .spectra import Spectrum, load_spectrum
 
 #: Figure columns: panel name -> the two models drawn in it.
 PANELS = {"weight_decay": ("AE", "WDAE"), "noise": ("AE", "DAE")}
 
 
-def save_run(
-    trajectory: Trajectory,
-    destination: str | os.PathLike[str],
-    arrays: Mapping[str, np.ndarray] | None = None,
-    **metadata: Any,
-) -> None:
-    """Write a training record (its arrays, extra ``arrays``, JSON ``metadata``) atomically."""
-    with atomic_path(destination) as temporary, open(temporary, "wb") as handle:
-        np.savez(
-            handle,
-            **dict(arrays or {}),
-            steps=trajectory.steps,
-            singular_values=trajectory.singular_values,
-            projections=trajectory.projections,
-            loss=trajectory.loss,
-            wall_seconds=np.array(trajectory.wall_seconds),
-            metadata=np.array(json.dumps({**trajectory.extra, **metadata}, sort_keys=True)),
-        )
-
-
-def load_run(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read a record written by :func:`save_run` (arrays plus the decoded ``metadata`` dict)."""
-    with np.load(path) as archive:
-        run = {key: archive[key] for key in archive.files if key != "metadata"}
-        run["metadata"] = json.loads(str(archive["metadata"]))
-    return run
+def load_inputs(
+    datasets: Sequence[str],
+    spectrum_paths: Sequence[str],
+    run_keys: Sequence[Sequence[str]],
+    run_paths: Sequence[str],
+) -> tuple[dict[str, Spectrum], dict[tuple[str, str], dict[str, Any]]]:
+    """Spectra by dataset and training records by (dataset, model), as Fig. 5 consumes them."""
+    spectra = {
+        name: load_spectrum(path) for name, path in zip(datasets, spectrum_paths, strict=True)
+    }
+    runs = {tuple(key): load_record(path) for key, path in zip(run_keys, run_paths, strict=True)}
+    return spectra, runs
 
 
 def _model_parameters(model: str, settings: Mapping[str, Any]) -> tuple[float, float]:
@@ -104,8 +89,8 @@ def fig5_table(
     """Long-form Fig. 5 table and, for the faithful theory, the NaN spans it contains.
 
     ``spectra[dataset]`` is a :class:`lindae.spectra.Spectrum`; ``runs[(dataset, model)]`` a
-    record from :func:`load_run`; ``settings`` the config's ``linear`` section; ``params`` its
-    ``fig5`` section.
+    record from :func:`lindae.io.load_record`; ``settings`` the config's ``linear`` section;
+    ``params`` its ``fig5`` section.
     """
     check_variant(variant)
     epochs = settings["epochs"]
@@ -188,6 +173,34 @@ def fig5_table(
     return table[["dataset", *COLUMNS]], nan_spans
 
 
+def _agreement_rows(
+    dataset: str,
+    model: str,
+    lam: np.ndarray,
+    noise: float,
+    decay: float,
+    curves: np.ndarray,
+    simulated: np.ndarray,
+    plotted_modes: list[int],
+) -> list[dict[str, Any]]:
+    """One row per mode: fixed point, final value, max and RMS |theory - simulation|."""
+    difference = np.abs(curves - simulated)
+    return [
+        dict(
+            dataset=dataset,
+            model=model,
+            mode=i + 1,
+            eigenvalue=lam[i],
+            fixed_point=float(theory.fixed_point(lam[i], noise, decay)),
+            final_projection=simulated[-1, i],
+            max_abs_difference=difference[:, i].max(),
+            rms_difference=float(np.sqrt(np.mean(difference[:, i] ** 2))),
+            plotted=(i + 1) in plotted_modes,
+        )
+        for i in range(len(lam))
+    ]
+
+
 def agreement_table(
     spectra: Mapping[str, Any],
     runs: Mapping[tuple[str, str], Mapping[str, Any]],
@@ -209,21 +222,9 @@ def agreement_table(
                 t[:, None], lam[None, :], noise, decay, lr, run["metadata"]["init_u0"]
             )
             simulated = run["projections"][keep][:, :hidden]
-            difference = np.abs(curves - simulated)
-            for i in range(hidden):
-                rows.append(
-                    dict(
-                        dataset=dataset,
-                        model=model,
-                        mode=i + 1,
-                        eigenvalue=lam[i],
-                        fixed_point=float(theory.fixed_point(lam[i], noise, decay)),
-                        final_projection=simulated[-1, i],
-                        max_abs_difference=difference[:, i].max(),
-                        rms_difference=float(np.sqrt(np.mean(difference[:, i] ** 2))),
-                        plotted=(i + 1) in plotted_modes,
-                    )
-                )
+            rows += _agreement_rows(
+                dataset, model, lam, noise, decay, curves, simulated, plotted_modes
+            )
     return pd.DataFrame(rows)
 
 
@@ -276,20 +277,9 @@ def sampled_noise_table(
                     )
                 )
         for key, model in SAMPLED_MODELS.items():
-            difference = np.abs(run[key][keep][:, :hidden] - theory_at_records)
-            for i in range(hidden):
-                rows.append(
-                    dict(
-                        dataset=dataset,
-                        model=model,
-                        mode=i + 1,
-                        eigenvalue=lam[i],
-                        fixed_point=float(theory.fixed_point(lam[i], noise)),
-                        final_projection=run[key][keep][-1, i],
-                        max_abs_difference=difference[:, i].max(),
-                        rms_difference=float(np.sqrt(np.mean(difference[:, i] ** 2))),
-                        plotted=(i + 1) in modes,
-                    )
-                )
+            simulated = run[key][keep][:, :hidden]
+            rows += _agreement_rows(
+                dataset, model, lam, noise, 0.0, theory_at_records, simulated, modes
+            )
     table = pd.concat(parts, ignore_index=True)
     return table[["dataset", *COLUMNS]], pd.DataFrame(rows)

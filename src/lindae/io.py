@@ -16,9 +16,18 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["atomic_path", "write_table", "write_json", "save_figure", "job_log"]
+__all__ = [
+    "atomic_path",
+    "write_table",
+    "write_json",
+    "save_figure",
+    "save_record",
+    "load_record",
+    "job_log",
+]
 
 
 @contextlib.contextmanager
@@ -75,6 +84,25 @@ def save_figure(figure: Any, destination: str | os.PathLike[str], dpi: int = 150
         destination,
         lambda path: figure.savefig(path, format=file_format, dpi=dpi, bbox_inches="tight"),
     )
+
+
+def save_record(
+    destination: str | os.PathLike[str],
+    arrays: dict[str, np.ndarray],
+    metadata: dict[str, Any],
+) -> None:
+    """Write named arrays plus a JSON ``metadata`` dict as one ``.npz``, atomically."""
+    payload = {**arrays, "metadata": np.array(json.dumps(metadata, sort_keys=True))}
+    # the temporary name ends in .npz, so numpy writes exactly there
+    _write_with(destination, lambda path: np.savez(path, **payload))
+
+
+def load_record(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a :func:`save_record` file: its arrays plus the decoded ``metadata`` dict."""
+    with np.load(path) as archive:
+        record = {key: archive[key] for key in archive.files if key != "metadata"}
+        record["metadata"] = json.loads(str(archive["metadata"]))
+    return record
 
 
 @contextlib.contextmanager

@@ -21,13 +21,17 @@ paper's "actual"), the eigen-projections v_i^T W v_i of all D modes, and the los
 from __future__ import annotations
 
 import math
+import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
 from numpy.typing import NDArray
+
+from .io import save_record
 
 __all__ = [
     "MODELS",
@@ -43,6 +47,7 @@ __all__ = [
     "train_eigenbasis",
     "train_dataspace",
     "train_sampled_noise",
+    "save_run",
 ]
 
 #: Model name -> (uses weight decay, uses noise), in the authors' creation order.
@@ -360,3 +365,27 @@ def train_sampled_noise(
         algorithm="sampled_noise", device=str(torch_device), dtype=dtype, batch_size=size
     )
     return trajectory
+
+
+def save_run(
+    trajectory: Trajectory,
+    destination: str | os.PathLike[str],
+    arrays: Mapping[str, np.ndarray] | None = None,
+    **metadata: Any,
+) -> None:
+    """Write a training record (its arrays, extra ``arrays``, JSON ``metadata``) atomically.
+
+    Read it back with :func:`lindae.io.load_record` (no torch needed).
+    """
+    save_record(
+        destination,
+        {
+            **dict(arrays or {}),
+            "steps": trajectory.steps,
+            "singular_values": trajectory.singular_values,
+            "projections": trajectory.projections,
+            "loss": trajectory.loss,
+            "wall_seconds": np.array(trajectory.wall_seconds),
+        },
+        {**trajectory.extra, **metadata},
+    )

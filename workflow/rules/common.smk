@@ -52,6 +52,17 @@ def figure_outputs(*figures):
     return outputs
 
 
+def linear_settings(dataset=None):
+    """The `linear` config the paper's models depend on (not the sampled-noise extra); for one
+    dataset, only its own hidden size and learning rate, so other datasets' edits rerun nothing.
+    """
+    settings = {k: v for k, v in config["linear"].items() if k != "sampled_noise"}
+    if dataset is not None:
+        settings["hidden"] = settings["hidden"][dataset]
+        settings["lr"] = settings["lr"][dataset]
+    return settings
+
+
 def linear_runs():
     """(dataset, model) pairs and the training records of Fig. 5, in matching order."""
     keys = [[dataset, model] for dataset in DATASETS for model in MODELS]

@@ -51,7 +51,7 @@ rule fig5_data:
         variant=lambda wildcards: VARIANT[wildcards.suffix],
         datasets=DATASETS,
         runs=linear_runs()[0],
-        settings=config["linear"],
+        settings=linear_settings(),
         fig5=config["fig5"],
     message:
         "Fig. 5 ({params.variant}): per-mode theory vs the trained linear models"
@@ -79,7 +79,7 @@ rule fig5_agreement:
         datasets=DATASETS,
         runs=linear_runs()[0],
         sampled=sampled_runs()[0],
-        settings=config["linear"],
+        settings=linear_settings(),
         modes=config["fig5"]["modes"],
     message:
         "Fig. 5: agreement of theory and training, per dataset, model and mode"

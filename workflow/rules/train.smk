@@ -6,7 +6,7 @@ rule train_linear:
     input:
         spectrum=f"{RESULTS}/spectra/{{dataset}}.npz",
         arrays=f"{RESULTS}/data/{{dataset}}.npz",
-        library=library("linear", "fig5", "data", "spectra", "io"),
+        library=library("linear", "data", "spectra", "io"),
     output:
         run=f"{RESULTS}/linear/{{dataset}}_{{model}}.npz",
     log:
@@ -21,9 +21,7 @@ rule train_linear:
         runtime=60,
         gpu=GPU,
     params:
-        settings=config["linear"],
-        hidden=lambda wildcards: config["linear"]["hidden"][wildcards.dataset],
-        lr=lambda wildcards: config["linear"]["lr"][wildcards.dataset],
+        settings=lambda wildcards: linear_settings(wildcards.dataset),
         u0_top_k=config["fig5"]["u0_top_k"],
         device=config["device"],
     message:
@@ -36,7 +34,7 @@ rule train_linear:
 rule train_sampled_noise:
     input:
         arrays=f"{RESULTS}/data/{{dataset}}.npz",
-        library=library("linear", "fig5", "data", "spectra", "io"),
+        library=library("linear", "data", "spectra", "io"),
     output:
         run=f"{RESULTS}/linear/{{dataset}}_DAE-sampled.npz",
     log:
@@ -51,9 +49,8 @@ rule train_sampled_noise:
         runtime=60,
         gpu=GPU,
     params:
-        settings=config["linear"],
-        hidden=lambda wildcards: config["linear"]["hidden"][wildcards.dataset],
-        lr=lambda wildcards: config["linear"]["lr"][wildcards.dataset],
+        settings=lambda wildcards: linear_settings(wildcards.dataset),
+        sampled=config["linear"]["sampled_noise"],
         u0_top_k=config["fig5"]["u0_top_k"],
         device=config["device"],
     message:

@@ -2,23 +2,18 @@
 
 import pandas as pd
 
-from lindae.fig5 import agreement_table, load_run, sampled_noise_table
-from lindae.io import job_log, write_table
-from lindae.spectra import load_spectrum
+from lindae.fig5 import agreement_table, load_inputs, sampled_noise_table
+from lindae.io import job_log, load_record, write_table
 
 params = snakemake.params
 with job_log(snakemake.log[0]) as log:
-    spectra = {
-        d: load_spectrum(p) for d, p in zip(params.datasets, snakemake.input.spectra, strict=True)
-    }
-    runs = {
-        tuple(key): load_run(path)
-        for key, path in zip(params.runs, snakemake.input.runs, strict=True)
-    }
+    spectra, runs = load_inputs(
+        params.datasets, snakemake.input.spectra, params.runs, snakemake.input.runs
+    )
     parts = [agreement_table(spectra, runs, params.settings, params.modes)]
     if snakemake.input.sampled:
         sampled = {
-            d: load_run(p) for d, p in zip(params.sampled, snakemake.input.sampled, strict=True)
+            d: load_record(p) for d, p in zip(params.sampled, snakemake.input.sampled, strict=True)
         }
         parts.append(sampled_noise_table(sampled, params.modes, params.settings["record_every"])[1])
     table = pd.concat(parts, ignore_index=True)

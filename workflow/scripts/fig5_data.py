@@ -1,19 +1,14 @@
 """Rule fig5_data: Fig. 5 table (theory vs trained linear models) and its variant note."""
 
-from lindae.fig5 import fig5_table, load_run
+from lindae.fig5 import fig5_table, load_inputs
 from lindae.io import job_log, write_json, write_table
 from lindae.notes import variant_notes
-from lindae.spectra import load_spectrum
 
 params = snakemake.params
 with job_log(snakemake.log[0]) as log:
-    spectra = {
-        d: load_spectrum(p) for d, p in zip(params.datasets, snakemake.input.spectra, strict=True)
-    }
-    runs = {
-        tuple(key): load_run(path)
-        for key, path in zip(params.runs, snakemake.input.runs, strict=True)
-    }
+    spectra, runs = load_inputs(
+        params.datasets, snakemake.input.spectra, params.runs, snakemake.input.runs
+    )
     table, nan_spans = fig5_table(spectra, runs, params.settings, params.fig5, params.variant)
     for span in nan_spans:  # the published figure's silent overflow, made visible
         log.warning(

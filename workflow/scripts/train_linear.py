@@ -4,7 +4,6 @@ import torch
 
 from lindae import linear
 from lindae.data import load_training_matrix
-from lindae.fig5 import save_run
 from lindae.io import job_log
 from lindae.spectra import load_spectrum
 
@@ -15,15 +14,19 @@ with job_log(snakemake.log[0]) as log:
     spectrum = load_spectrum(snakemake.input.spectrum)
     device = linear.resolve_device(params.device)  # fails here, before any compute
     w1, w2 = linear.initial_weights(
-        spectrum.dimension, params.hidden, settings["init_scale"], settings["seed"], wildcards.model
+        spectrum.dimension,
+        settings["hidden"],
+        settings["init_scale"],
+        settings["seed"],
+        wildcards.model,
     )
     u0 = linear.authors_u0(w1, w2, params.u0_top_k)
     if settings["init"] == "decoupled":
-        w1, w2 = linear.decoupled_weights(spectrum.eigenvectors, params.hidden, u0)
+        w1, w2 = linear.decoupled_weights(spectrum.eigenvectors, settings["hidden"], u0)
     noise = settings["noise"] if wildcards.model == "DAE" else 0.0
     decay = settings["decay"] if wildcards.model == "WDAE" else 0.0
     common = dict(
-        lr=params.lr,
+        lr=settings["lr"],
         epochs=settings["epochs"],
         decay=decay,
         noise=noise,
@@ -48,13 +51,13 @@ with job_log(snakemake.log[0]) as log:
             data, spectrum.eigenvalues, spectrum.eigenvectors, w1, w2, **common
         )
     log.info("trained in %.1f s", run.wall_seconds)
-    save_run(
+    linear.save_run(
         run,
         snakemake.output.run,
         init_u0=u0,
         model=wildcards.model,
         dataset=wildcards.dataset,
         settings=settings,
-        lr=params.lr,
-        hidden=params.hidden,
+        lr=settings["lr"],
+        hidden=settings["hidden"],
     )

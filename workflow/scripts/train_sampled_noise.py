@@ -8,23 +8,22 @@ import torch
 
 from lindae import linear
 from lindae.data import load_training_matrix
-from lindae.fig5 import save_run
 from lindae.io import job_log
 from lindae.spectra import second_moment_spectrum
 
 params, wildcards = snakemake.params, snakemake.wildcards
-settings, sampled = params.settings, params.settings["sampled_noise"]
+settings, sampled = params.settings, params.sampled
 torch.set_num_threads(snakemake.threads)
 with job_log(snakemake.log[0]) as log:
     device = str(linear.resolve_device(params.device))
     data = load_training_matrix(snakemake.input.arrays, sampled["subset"])
     spectrum = second_moment_spectrum(data, wildcards.dataset)
     w1, w2 = linear.initial_weights(
-        spectrum.dimension, params.hidden, settings["init_scale"], settings["seed"], "DAE"
+        spectrum.dimension, settings["hidden"], settings["init_scale"], settings["seed"], "DAE"
     )
     u0 = linear.authors_u0(w1, w2, params.u0_top_k)
     common = dict(
-        lr=params.lr,
+        lr=settings["lr"],
         epochs=sampled["epochs"],
         noise=settings["noise"],
         steps=linear.record_steps(sampled["epochs"], settings["record_every"]),
@@ -47,7 +46,7 @@ with job_log(snakemake.log[0]) as log:
         **common,
     )
     log.info("sampled-noise DAE: %.1f s", run.wall_seconds)
-    save_run(
+    linear.save_run(
         run,
         snakemake.output.run,
         arrays=dict(
@@ -56,8 +55,8 @@ with job_log(snakemake.log[0]) as log:
         init_u0=u0,
         n_samples=spectrum.n_samples,
         dataset=wildcards.dataset,
-        lr=params.lr,
-        hidden=params.hidden,
+        lr=settings["lr"],
+        hidden=settings["hidden"],
         noise=settings["noise"],
         batch_size=sampled["batch_size"],
     )
