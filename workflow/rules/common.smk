@@ -19,7 +19,7 @@ VARIANT = {suffix: variant for variant, suffix in SUFFIX.items()}
 
 
 wildcard_constraints:
-    figure="[1-5]",
+    figure="[1-6]",
     suffix="|_corrected",
     dataset="|".join(DATASETS),
     model="|".join(MODELS),
@@ -49,6 +49,8 @@ def figure_outputs(*figures):
                 f"{RESULTS}/figures/fig5_sampled_noise.{ext}"
                 for ext in ("pdf", "png", "csv")
             ]
+    if 6 in figures:
+        outputs.append(f"{RESULTS}/fig6_agreement.csv")
     return outputs
 
 
@@ -61,6 +63,22 @@ def linear_settings(dataset=None):
         settings["hidden"] = settings["hidden"][dataset]
         settings["lr"] = settings["lr"][dataset]
     return settings
+
+
+def nonlinear_settings(dataset=None):
+    """The `nonlinear` config; for one dataset with its own hidden size only."""
+    settings = dict(config["nonlinear"])
+    if dataset is not None:
+        settings["hidden"] = settings["hidden"][dataset]
+    return settings
+
+
+def nonlinear_runs():
+    """(dataset, model) pairs and the training records of Fig. 6, in matching order."""
+    keys = [[dataset, model] for dataset in DATASETS for model in MODELS]
+    return keys, [
+        f"{RESULTS}/nonlinear/{dataset}_{model}.npz" for dataset, model in keys
+    ]
 
 
 def linear_runs():

@@ -109,3 +109,46 @@ rule fig5_sampled_data:
         "Fig. 5 companion: noise-averaged theory vs sampled-noise DAE"
     script:
         "../scripts/fig5_sampled_data.py"
+
+
+rule fig6_data:
+    input:
+        spectra=expand(f"{RESULTS}/spectra/{{dataset}}.npz", dataset=DATASETS),
+        runs=nonlinear_runs()[1],
+        library=library(
+            "theory", "fig6", "nonlinear", "curves", "notes", "spectra", "io"
+        ),
+    output:
+        table=f"{RESULTS}/figures/fig6{{suffix}}.csv",
+        notes=f"{RESULTS}/figures/fig6{{suffix}}_notes.json",
+    log:
+        f"{RESULTS}/logs/fig6_data/fig6{{suffix}}.log",
+    conda:
+        "../../envs/theory.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        variant=lambda wildcards: VARIANT[wildcards.suffix],
+        datasets=DATASETS,
+        runs=nonlinear_runs()[0],
+        settings=nonlinear_settings(),
+    message:
+        "Fig. 6 ({params.variant}): mapping strength of the ReLU autoencoders"
+    script:
+        "../scripts/fig6_data.py"
+
+
+use rule fig6_data as fig6_agreement with:
+    output:
+        agreement=f"{RESULTS}/fig6_agreement.csv",
+    log:
+        f"{RESULTS}/logs/fig6_agreement.log",
+    params:
+        variant="corrected",
+        datasets=DATASETS,
+        runs=nonlinear_runs()[0],
+        settings=nonlinear_settings(),
+    message:
+        "Fig. 6: effective linear theory vs the ReLU runs, per dataset, model and mode"

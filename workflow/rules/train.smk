@@ -57,3 +57,31 @@ rule train_sampled_noise:
         "Training the linear DAE with sampled noise on {wildcards.dataset}"
     script:
         "../scripts/train_sampled_noise.py"
+
+
+rule train_nonlinear:
+    input:
+        spectrum=f"{RESULTS}/spectra/{{dataset}}.npz",
+        arrays=f"{RESULTS}/data/{{dataset}}.npz",
+        library=library("nonlinear", "linear", "data", "spectra", "io"),
+    output:
+        run=f"{RESULTS}/nonlinear/{{dataset}}_{{model}}.npz",
+    log:
+        f"{RESULTS}/logs/train_nonlinear/{{dataset}}_{{model}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/train_nonlinear/{{dataset}}_{{model}}.tsv"
+    conda:
+        "../../envs/train.yaml"
+    threads: 2
+    resources:
+        mem_mb=lambda wildcards: 3000 if wildcards.dataset == "mnist" else 6000,
+        runtime=lambda wildcards: 60 if wildcards.dataset == "mnist" else 240,
+        gpu=GPU,
+    params:
+        settings=lambda wildcards: nonlinear_settings(wildcards.dataset),
+        device=config["device"],
+    message:
+        "Training the ReLU {wildcards.model} on {wildcards.dataset} "
+        "({params.settings[epochs]} epochs of full-batch SGD)"
+    script:
+        "../scripts/train_nonlinear.py"

@@ -1,0 +1,78 @@
+"""Rule train_nonlinear: one ReLU AE / WDAE / DAE on one dataset (Fig. 6)."""
+
+import sys
+import time
+
+import torch
+
+from lindae.data import load_training_matrix
+from lindae.io import job_log, save_record
+from lindae.nonlinear import model_regularisers, train_relu_autoencoder
+from lindae.spectra import load_spectrum
+
+params, wildcards = snakemake.params, snakemake.wildcards
+settings = params.settings
+torch.set_num_threads(snakemake.threads)
+with job_log(snakemake.log[0]) as log:
+    spectrum = load_spectrum(snakemake.input.spectrum)
+    data = load_training_matrix(snakemake.input.arrays, spectrum.n_samples, dtype="float32")
+    weight_decay, noise_std = model_regularisers(wildcards.model, settings)
+    start, epochs = time.perf_counter(), settings["epochs"]
+
+    def progress(epoch, loss):
+        elapsed = time.perf_counter() - start
+        eta = elapsed / max(epoch, 1) * (epochs - epoch)
+        log.info(
+            "epoch %d/%d loss %.6f elapsed %.0f s eta %.0f s", epoch, epochs, loss, elapsed, eta
+        )
+        if sys.stderr.isatty():  # a live bar only for interactive runs
+            done = int(30 * epoch / epochs)
+            print(
+                f"\r{wildcards.dataset} {wildcards.model} [{'#' * done:<30}] "
+                f"{epoch}/{epochs} eta {eta:.0f} s",
+                end="",
+                file=sys.stderr,
+            )
+
+    run = train_relu_autoencoder(
+        data,
+        spectrum.eigenvalues,
+        spectrum.eigenvectors,
+        settings["hidden"],
+        settings["lr"],
+        epochs,
+        weight_decay=weight_decay,
+        noise_std=noise_std,
+        init_std=settings["init_std"],
+        seed=settings["seed"],
+        modes=settings["modes"],
+        record_every=settings["record_every"],
+        activation=settings["activation"],
+        device=params.device,
+        dtype=settings["dtype"],
+        progress=progress,
+    )
+    log.info(
+        "trained in %.1f s (metric %.1f s, %.2f %%)",
+        run.wall_seconds,
+        run.metric_seconds,
+        100 * run.metric_seconds / run.wall_seconds,
+    )
+    save_record(
+        snakemake.output.run,
+        {
+            "epochs": run.epochs,
+            "faithful": run.faithful,
+            "corrected": run.corrected,
+            "loss": run.loss,
+        },
+        {
+            **run.extra,
+            **settings,
+            "model": wildcards.model,
+            "dataset": wildcards.dataset,
+            "dimension": spectrum.dimension,
+            "wall_seconds": run.wall_seconds,
+            "metric_seconds": run.metric_seconds,
+        },
+    )
