@@ -144,35 +144,45 @@ def train_relu_autoencoder(
     scale = 2.0 / (n_samples * dimension)  # d(mean squared error)/d(x_hat)
     faithful, corrected, losses, recorded = [], [], [], []
     metric_seconds = 0.0
+
+    # Preallocated work arrays: the epoch loop allocates nothing of size N x D or N x H.
+    def buffer(*shape):
+        return torch.empty(shape, dtype=torch_dtype, device=torch_device)
+
+    noisy = buffer(n_samples, dimension) if noise_std > 0 else x
+    act, grad_act = buffer(n_samples, hidden), buffer(n_samples, hidden)
+    prediction = buffer(n_samples, dimension)
     start = time.perf_counter()
     with torch.no_grad():
         for epoch in range(epochs + 1):
-            noisy = x
             if noise_std > 0:
-                noisy = x + noise_std * torch.randn(
-                    x.shape, generator=noise_generator, dtype=torch_dtype, device=torch_device
-                )
-            pre = noisy @ w1.T  # N x H
-            act = pre.clamp_min(0.0) if activation == "relu" else pre
-            prediction = act @ w2.T  # N x D
-            residual = prediction - x
+                torch.randn(noisy.shape, generator=noise_generator, out=noisy)
+                noisy.mul_(noise_std).add_(x)
+            torch.mm(noisy, w1.T, out=act)
+            if activation == "relu":
+                act.clamp_min_(0.0)
+            torch.mm(act, w2.T, out=prediction)
             if epoch % record_every == 0 or epoch == epochs:
                 tick = time.perf_counter()
-                loss = float((residual * residual).mean())
-                if not math.isfinite(loss):
-                    raise DivergenceError(
-                        f"training diverged: non-finite loss detected at epoch {epoch} "
-                        f"(learning rate {lr:g}); lower the learning rate"
-                    )
                 metric = mapping_metric(prediction, data_projections, directions, strengths)
                 if noise_std > 0:  # clean pass: relu(X W1^T) (W2^T V), cheap by projection
                     clean = x @ w1.T
-                    clean = clean.clamp_min(0.0) if activation == "relu" else clean
+                    clean = clean.clamp_min_(0.0) if activation == "relu" else clean
                     clean_metric = ((clean @ (w2.T @ directions)) * data_projections).sum(
                         dim=0
                     ) / strengths
                 else:
                     clean_metric = metric
+                metric_seconds += time.perf_counter() - tick
+            residual = prediction.sub_(x)  # in place: X_hat - X
+            if epoch % record_every == 0 or epoch == epochs:
+                tick = time.perf_counter()
+                loss = float(torch.linalg.vector_norm(residual) ** 2) / (n_samples * dimension)
+                if not math.isfinite(loss):
+                    raise DivergenceError(
+                        f"training diverged: non-finite loss detected at epoch {epoch} "
+                        f"(learning rate {lr:g}); lower the learning rate"
+                    )
                 faithful.append(metric.double().cpu().numpy())
                 corrected.append(clean_metric.double().cpu().numpy())
                 losses.append(loss)
@@ -184,9 +194,9 @@ def train_relu_autoencoder(
                 break
             residual.mul_(scale)  # G = dL/dX_hat
             grad_w2 = residual.T @ act  # D x H
-            grad_act = residual @ w2  # N x H
+            torch.mm(residual, w2, out=grad_act)  # N x H
             if activation == "relu":
-                grad_act.mul_(pre > 0)
+                grad_act.mul_(act > 0)
             grad_w1 = grad_act.T @ noisy  # H x D
             if weight_decay:
                 grad_w1.add_(w1, alpha=weight_decay)
