@@ -52,7 +52,8 @@ def _model_parameters(model: str, settings: Mapping[str, Any]) -> tuple[float, f
     }[model]
 
 
-def _frame(values, epochs, **labels) -> pd.DataFrame:
+def long_frame(values, epochs, **labels) -> pd.DataFrame:
+    """Rows (epoch, value) of one curve, with constant label columns."""
     frame = pd.DataFrame({"epoch": np.asarray(epochs, float), "value": np.asarray(values, float)})
     for column, label in labels.items():
         frame[column] = label
@@ -131,7 +132,7 @@ def fig5_table(
                         eigenvalue, spectrum.n_samples, model, settings, lr, u0, t, variant
                     )
                     parts.append(
-                        _frame(
+                        long_frame(
                             curve,
                             t,
                             source="theory",
@@ -159,7 +160,7 @@ def fig5_table(
                         values = run["projections"][index, i]
                         quantity = "projection"
                     parts.append(
-                        _frame(
+                        long_frame(
                             values,
                             marker_x,
                             source="simulation",
@@ -252,7 +253,7 @@ def sampled_noise_table(
         for mode in modes:
             curve = theory.mode_strength(epochs, lam[mode - 1], noise, 0.0, lr, u0)
             parts.append(
-                _frame(
+                long_frame(
                     curve,
                     epochs,
                     source="theory",
@@ -265,7 +266,7 @@ def sampled_noise_table(
             )
             for key, model in SAMPLED_MODELS.items():
                 parts.append(
-                    _frame(
+                    long_frame(
                         run[key][keep, mode - 1],
                         steps[keep],
                         source="simulation",

@@ -18,6 +18,7 @@ import pandas as pd
 
 from . import theory
 from .curves import COLUMNS, check_variant
+from .fig5 import long_frame
 from .nonlinear import effective_linear_parameters, model_regularisers
 
 
@@ -74,7 +75,7 @@ def fig6_table(
             )
             for i, lam in enumerate(eigenvalues):
                 parts.append(
-                    _frame(
+                    long_frame(
                         curves[:, i],
                         np.arange(epochs[-1] + 1),
                         source="theory",
@@ -86,7 +87,7 @@ def fig6_table(
                 )
         for i, lam in enumerate(eigenvalues):
             parts.append(
-                _frame(
+                long_frame(
                     values[:, i],
                     x,
                     source="simulation",
@@ -132,10 +133,3 @@ def agreement_table(
                 )
             )
     return pd.DataFrame(rows)
-
-
-def _frame(values, epochs, **labels) -> pd.DataFrame:
-    frame = pd.DataFrame({"epoch": np.asarray(epochs, float), "value": np.asarray(values, float)})
-    for column, label in labels.items():
-        frame[column] = label
-    return frame

@@ -367,6 +367,44 @@ def plot_fig5(table: pd.DataFrame, variant: str, style: Style, params: Mapping[s
     return figure
 
 
+def plot_fig6(table: pd.DataFrame, variant: str, style: Style, params: Mapping[str, Any]) -> Figure:
+    """Mapping strength along the top eigen-directions: one panel per dataset, 4 lines a model."""
+    colors = style["colors"]
+    model_colors = {"AE": colors["ae"], "WDAE": colors["wdae"], "DAE": colors["dae_rates"]}
+    datasets = list(dict.fromkeys(table["dataset"]))
+    figure, axes = plt.subplots(
+        1, len(datasets), figsize=(6 * len(datasets), 4), sharey=True, squeeze=False
+    )
+    for ax, dataset in zip(axes[0], datasets, strict=True):
+        rows = _select(table, dataset=dataset)
+        for model, group in rows[rows.source == "simulation"].groupby("model", sort=False):
+            for _, curve in group.groupby("run"):
+                ax.plot(curve["epoch"], curve["value"], color=model_colors[model], label=model)
+        if variant == "corrected":
+            for model, group in rows[rows.source == "theory"].groupby("model", sort=False):
+                for _, curve in group.groupby("run"):
+                    ax.plot(
+                        curve["epoch"],
+                        curve["value"],
+                        ":",
+                        color=model_colors[model],
+                        linewidth=1,
+                        label="linear theory (effective parameters)",
+                    )
+        else:  # the notebook's axis: array index 1..200 labelled 0..2000
+            last = int(rows["epoch"].max())
+            ticks = np.linspace(1, last, 6)
+            epochs = int(params["epochs"])
+            ax.set_xticks(ticks, [f"{round(v):d}" for v in np.linspace(0, epochs, 6)])
+        ax.set_title(DATASET_TITLES.get(dataset, dataset))
+        ax.set_xlabel("t (epoch)")
+    axes[0, 0].set_ylabel("Mapping")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    unique = dict(zip(labels, handles, strict=True))
+    axes[0, 0].legend(unique.values(), unique.keys(), loc="lower right")
+    return figure
+
+
 def plot_sampled_noise(
     table: pd.DataFrame, variant: str, style: Style, params: Mapping[str, Any]
 ) -> Figure:
@@ -447,6 +485,7 @@ PLOTTERS = {
     3: plot_fig3,
     4: plot_fig4,
     5: plot_fig5,
+    6: plot_fig6,
     "5_sampled_noise": plot_sampled_noise,
 }
 

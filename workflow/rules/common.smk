@@ -54,6 +54,11 @@ def figure_outputs(*figures):
     return outputs
 
 
+def figure_settings(figure):
+    """The config section a figure's plot reads: figN, or the trainer settings for Fig. 6."""
+    return nonlinear_settings() if str(figure) == "6" else config.get(f"fig{figure}", {})
+
+
 def linear_settings(dataset=None):
     """The `linear` config the paper's models depend on (not the sampled-noise extra); for one
     dataset, only its own hidden size and learning rate, so other datasets' edits rerun nothing.

@@ -22,7 +22,7 @@ rule figure_plot:
     params:
         figure=lambda wildcards: int(wildcards.figure),
         variant=lambda wildcards: VARIANT[wildcards.suffix],
-        settings=lambda wildcards: config.get(f"fig{wildcards.figure}", {}),
+        settings=lambda wildcards: figure_settings(wildcards.figure),
         style=config["style"],
     message:
         "Fig. {wildcards.figure} ({params.variant}): drawing PDF and PNG"
