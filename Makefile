@@ -1,5 +1,6 @@
 # Two commands set up everything on a fresh machine (Python 3.11 + internet access to PyPI):
-#   make figures   build every figure the workflow knows (default target `all`)
+#   make figures   build every figure the workflow knows (default target `all`);
+#                  DATA=/path/to/data for offline data, PRESET=quick for a fast preset
 #   make test      linters + the test-suite
 # Both create .venv on first use and reuse it afterwards.
 
@@ -12,8 +13,10 @@ SNAKEMAKE_ARGS ?=
 # Offline: DATA=/path/to/data (laid out like ../shared/data; LINDAE_DATA works too) selects
 # config/offline.yaml, i.e. a file:// MNIST mirror and the CIFAR-10 .npz import.
 DATA ?= $(LINDAE_DATA)
-OFFLINE_ARGS = $(if $(DATA),--configfile config/config.yaml config/offline.yaml \
-	--config data_root=$(abspath $(DATA)))
+# Presets: PRESET=quick layers config/quick.yaml (minutes instead of hours for Figs 5-6).
+PRESET ?=
+CONFIGS = config/config.yaml $(if $(PRESET),config/$(PRESET).yaml) $(if $(DATA),config/offline.yaml)
+OFFLINE_ARGS = --configfile $(CONFIGS) $(if $(DATA),--config data_root=$(abspath $(DATA)))
 
 .PHONY: figures test lint clean env
 

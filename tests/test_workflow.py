@@ -58,8 +58,11 @@ def test_clean_checkout_dry_run_lists_the_jobs(tmp_path):
         "fig5_sampled_data": 1,
         "fig5_sampled_noise_plot": 1,
         "spectra_plot": 1,
+        "train_nonlinear": 6,
+        "fig6_data": 2,
+        "fig6_agreement": 1,
         "figure_data": 8,
-        "figure_plot": 10,
+        "figure_plot": 12,
         "default": 1,
     }
 
