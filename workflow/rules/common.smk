@@ -56,7 +56,9 @@ def figure_outputs(*figures):
 
 def figure_settings(figure):
     """The config section a figure's plot reads: figN, or the trainer settings for Fig. 6."""
-    return nonlinear_settings() if str(figure) == "6" else config.get(f"fig{figure}", {})
+    return (
+        nonlinear_settings() if str(figure) == "6" else config.get(f"fig{figure}", {})
+    )
 
 
 def linear_settings(dataset=None):
