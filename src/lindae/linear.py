@@ -258,6 +258,19 @@ def train_eigenbasis(
     return trajectory
 
 
+def _dataspace_state(data, eigenvectors, w1, w2, device, dtype):
+    """Device, X and copies of W1, W2 as tensors, and a reader of the rotated factors (A, B)."""
+    torch_device, torch_dtype = resolve_device(device), resolve_dtype(dtype)
+    x = torch.as_tensor(np.ascontiguousarray(data), dtype=torch_dtype, device=torch_device)
+    p = torch.as_tensor(w1, dtype=torch_dtype, device=torch_device).clone()
+    q = torch.as_tensor(w2, dtype=torch_dtype, device=torch_device).clone()
+
+    def rotated():
+        return eigenvectors.T @ p.double().cpu().numpy(), q.double().cpu().numpy() @ eigenvectors
+
+    return torch_device, x, p, q, rotated
+
+
 def train_dataspace(
     data: NDArray,
     eigenvalues: NDArray,
@@ -278,11 +291,8 @@ def train_dataspace(
     dW1 = X^T[(XW - X)/N] W2^T + gamma W1 + sigma^2 W1 W2 W2^T,
     dW2 = (X W1)^T (XW - X)/N + gamma W2 + sigma^2 W1^T W1 W2.
     """
-    torch_device, torch_dtype = resolve_device(device), resolve_dtype(dtype)
-    x = torch.as_tensor(np.ascontiguousarray(data), dtype=torch_dtype, device=torch_device)
+    torch_device, x, p, q, rotated = _dataspace_state(data, eigenvectors, w1, w2, device, dtype)
     n_samples = x.shape[0]
-    p = torch.as_tensor(w1, dtype=torch_dtype, device=torch_device).clone()
-    q = torch.as_tensor(w2, dtype=torch_dtype, device=torch_device).clone()
 
     @torch.no_grad()
     def update():
@@ -298,9 +308,6 @@ def train_dataspace(
             grad_q += decay * q
         p.sub_(lr * grad_p)
         q.sub_(lr * grad_q)
-
-    def rotated():
-        return eigenvectors.T @ p.double().cpu().numpy(), q.double().cpu().numpy() @ eigenvectors
 
     trajectory = _run(update, rotated, eigenvalues, noise, decay, lr, epochs, steps, progress)
     trajectory.extra.update(algorithm="dataspace", device=str(torch_device), dtype=dtype)
@@ -329,13 +336,11 @@ def train_sampled_noise(
     epoch, directly comparable with the noise-averaged theory); otherwise a shuffled pass of
     minibatches per epoch. The recorded loss is the noise-averaged one, for comparability.
     """
-    torch_device, torch_dtype = resolve_device(device), resolve_dtype(dtype)
+    torch_device, x, p, q, rotated = _dataspace_state(data, eigenvectors, w1, w2, device, dtype)
+    torch_dtype = x.dtype
     generator = torch.Generator(device=torch_device).manual_seed(seed)
-    x = torch.as_tensor(np.ascontiguousarray(data), dtype=torch_dtype, device=torch_device)
     n_samples = x.shape[0]
     size = n_samples if batch_size in (0, None) else min(batch_size, n_samples)
-    p = torch.as_tensor(w1, dtype=torch_dtype, device=torch_device).clone()
-    q = torch.as_tensor(w2, dtype=torch_dtype, device=torch_device).clone()
     std = math.sqrt(noise)
 
     @torch.no_grad()
@@ -356,9 +361,6 @@ def train_sampled_noise(
             grad_q = hidden.T @ residual
             p.sub_(lr * grad_p)
             q.sub_(lr * grad_q)
-
-    def rotated():
-        return eigenvectors.T @ p.double().cpu().numpy(), q.double().cpu().numpy() @ eigenvectors
 
     trajectory = _run(update, rotated, eigenvalues, noise, 0.0, lr, epochs, steps, progress)
     trajectory.extra.update(
