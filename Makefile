@@ -1,5 +1,6 @@
 # Two commands set up everything on a fresh machine (Python 3.11 + internet access to PyPI):
-#   make figures   build every figure the workflow knows (default target `all`);
+#   make figures   the main job: every figure (default target `all`), results/claims.csv,
+#                  results/provenance.json, then the report results/report.html;
 #                  DATA=/path/to/data for offline data, PRESET=quick for a fast preset
 #   make test      linters + the test-suite
 # Both create .venv on first use and reuse it afterwards.
@@ -10,6 +11,8 @@ CORES  ?= all
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SNAKEMAKE_ARGS ?=
+# The self-contained HTML report of the main job (figures, captions with claim verdicts, tables).
+REPORT ?= results/report.html
 # Offline: DATA=/path/to/data (laid out like ../shared/data; LINDAE_DATA works too) selects
 # config/offline.yaml, i.e. a file:// MNIST mirror and the CIFAR-10 .npz import.
 DATA ?= $(LINDAE_DATA)
@@ -18,7 +21,7 @@ PRESET ?=
 CONFIGS = config/config.yaml $(if $(PRESET),config/$(PRESET).yaml) $(if $(DATA),config/offline.yaml)
 OFFLINE_ARGS = --configfile $(CONFIGS) $(if $(DATA),--config data_root=$(abspath $(DATA)))
 
-.PHONY: figures test lint clean env
+.PHONY: figures report test lint clean env
 
 env: $(STAMP)
 
@@ -30,6 +33,11 @@ $(STAMP): requirements.txt pyproject.toml
 
 figures: $(STAMP)
 	$(BIN)/snakemake $(SNAKEMAKE_ARGS) --cores $(CORES) $(OFFLINE_ARGS)
+	$(MAKE) --no-print-directory report
+
+# Needs the outputs of the main job (the figure captions come from its claims).
+report: $(STAMP)
+	$(BIN)/snakemake $(SNAKEMAKE_ARGS) $(OFFLINE_ARGS) --report $(REPORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests workflow

@@ -63,6 +63,8 @@ def test_clean_checkout_dry_run_lists_the_jobs(tmp_path):
         "fig6_agreement": 1,
         "figure_data": 8,
         "figure_plot": 12,
+        "claims": 1,
+        "provenance": 1,
         "default": 1,
     }
 

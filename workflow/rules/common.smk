@@ -9,12 +9,22 @@ LIBRARY = Path(workflow.current_basedir).parent.parent / "src" / "lindae"
 sys.path.insert(0, str(LIBRARY.parent))
 from lindae.config import check_config  # noqa: E402
 
+# `--config figures=[1,2]` hands over strings; the schema (and figure_outputs) want integers.
+if isinstance(config.get("figures"), list):
+    config["figures"] = [
+        int(f) if isinstance(f, str) and f.strip().isdigit() else f
+        for f in config["figures"]
+    ]
 RESULTS = config.get("results_dir", "results")
 DATASETS = ["mnist", "cifar10"]
 MODELS = ["AE", "WDAE", "DAE"]
 # Training jobs ask the scheduler for a GPU only when the config insists on CUDA.
 GPU = 1 if config.get("device") == "cuda" else 0
 SUFFIX = {"faithful": "", "corrected": "_corrected"}
+# Report captions of the figures, written with the claims' verdicts by rule claims. Snakemake
+# resolves a caption relative to the rule file, so it gets an absolute path.
+CAPTIONS = f"{RESULTS}/report/captions.rst"
+CAPTIONS_ABSOLUTE = str(Path(CAPTIONS).resolve())
 VARIANT = {suffix: variant for variant, suffix in SUFFIX.items()}
 
 
@@ -52,6 +62,44 @@ def figure_outputs(*figures):
     if 6 in figures:
         outputs.append(f"{RESULTS}/fig6_agreement.csv")
     return outputs
+
+
+def claim_tables(wildcards=None):
+    """Tables the claims are checked on: every built figure variant, the agreement tables."""
+    figures = config["figures"]
+    tables = [
+        f"{RESULTS}/figures/fig{figure}{SUFFIX[variant]}.csv"
+        for figure in figures
+        for variant in config["variants"]
+    ]
+    tables += [
+        f"{RESULTS}/fig{figure}_agreement.csv" for figure in (5, 6) if figure in figures
+    ]
+    return tables
+
+
+def final_outputs():
+    """What `all` builds: the configured figures, the claims and the provenance record."""
+    return [
+        *figure_outputs(*config["figures"]),
+        f"{RESULTS}/claims.csv",
+        f"{RESULTS}/provenance.json",
+    ]
+
+
+def figure_labels(wildcards):
+    """Report label of a figure file (its category names the figure): the rendering."""
+    return {"rendering": VARIANT[wildcards.suffix]}
+
+
+def report_failed_claims():
+    """After a run: print the claims that failed (they never stop the workflow)."""
+    path = Path(RESULTS) / "claims.csv"
+    if path.exists():
+        import pandas as pd
+        from lindae.report import claims_summary
+
+        print(claims_summary(pd.read_csv(path)), file=sys.stderr)
 
 
 def figure_settings(figure):

@@ -8,7 +8,12 @@ rule figure_plot:
         library=library("theory", "plotting", "io"),
     output:
         pdf=f"{RESULTS}/figures/fig{{figure}}{{suffix}}.pdf",
-        png=f"{RESULTS}/figures/fig{{figure}}{{suffix}}.png",
+        png=report(
+            f"{RESULTS}/figures/fig{{figure}}{{suffix}}.png",
+            caption=CAPTIONS_ABSOLUTE,
+            category="Fig. {figure}",
+            labels=figure_labels,
+        ),
     log:
         f"{RESULTS}/logs/figure_plot/fig{{figure}}{{suffix}}.log",
     benchmark:
@@ -36,7 +41,12 @@ use rule figure_plot as fig5_sampled_noise_plot with:
         library=library("plotting", "io"),
     output:
         pdf=f"{RESULTS}/figures/fig5_sampled_noise.pdf",
-        png=f"{RESULTS}/figures/fig5_sampled_noise.png",
+        png=report(
+            f"{RESULTS}/figures/fig5_sampled_noise.png",
+            caption="../report/fig5_sampled_noise.rst",
+            category="Fig. 5",
+            labels={"rendering": "sampled noise (beyond the paper)"},
+        ),
     log:
         f"{RESULTS}/logs/figure_plot/fig5_sampled_noise.log",
     benchmark:
@@ -56,7 +66,12 @@ rule spectra_plot:
         library=library("plotting", "spectra", "io"),
     output:
         pdf=f"{RESULTS}/figures/spectra.pdf",
-        png=f"{RESULTS}/figures/spectra.png",
+        png=report(
+            f"{RESULTS}/figures/spectra.png",
+            caption="../report/spectra.rst",
+            category="Data",
+            labels={"rendering": "eigenvalue spectra"},
+        ),
     log:
         f"{RESULTS}/logs/spectra_plot.log",
     conda:

@@ -66,7 +66,11 @@ rule fig5_agreement:
         sampled=sampled_runs()[1],
         library=library("theory", "fig5", "spectra", "io"),
     output:
-        agreement=f"{RESULTS}/fig5_agreement.csv",
+        agreement=report(
+            f"{RESULTS}/fig5_agreement.csv",
+            caption="../report/fig5_agreement.rst",
+            category="Agreement tables",
+        ),
     log:
         f"{RESULTS}/logs/fig5_agreement.log",
     conda:
@@ -142,7 +146,11 @@ rule fig6_data:
 
 use rule fig6_data as fig6_agreement with:
     output:
-        agreement=f"{RESULTS}/fig6_agreement.csv",
+        agreement=report(
+            f"{RESULTS}/fig6_agreement.csv",
+            caption="../report/fig6_agreement.rst",
+            category="Agreement tables",
+        ),
     log:
         f"{RESULTS}/logs/fig6_agreement.log",
     params:

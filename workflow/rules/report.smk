@@ -1,0 +1,64 @@
+# Checking and documenting the reproduction: machine-checked claims (with the report captions
+# that show their verdicts) and provenance. Both only read what the figure rules wrote.
+
+
+rule claims:
+    input:
+        tables=claim_tables,
+        library=library("claims", "report", "io"),
+    output:
+        claims=report(
+            f"{RESULTS}/claims.csv", caption="../report/claims.rst", category="Claims"
+        ),
+        captions=CAPTIONS,
+    log:
+        f"{RESULTS}/logs/claims.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/claims/claims.tsv"
+    conda:
+        "../../envs/figures.yaml"
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=10,
+    params:
+        thresholds=config["claims"],
+        fig3_wdae_rule=config["fig3"]["corrected_wdae_rule"],
+        fig5_decay=config["linear"]["decay"],
+        settings=lambda wildcards: {
+            str(f): figure_settings(f) for f in config["figures"]
+        },
+        variants=config["variants"],
+    message:
+        "Checking each figure's claim on its data"
+    script:
+        "../scripts/claims.py"
+
+
+rule provenance:
+    input:
+        claims=f"{RESULTS}/claims.csv",
+        figures=figure_outputs(*config["figures"]),
+        library=library("report", "io"),
+    output:
+        provenance=report(
+            f"{RESULTS}/provenance.json",
+            caption="../report/provenance.rst",
+            category="Provenance",
+        ),
+    log:
+        f"{RESULTS}/logs/provenance.log",
+    conda:
+        "../../envs/figures.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        config=config,
+        repository=lambda wildcards: str(LIBRARY.parent.parent),  # the workflow checkout
+        benchmarks=f"{RESULTS}/benchmarks",
+    message:
+        "Recording provenance: git state, packages, config hash, device, seeds, stage times"
+    script:
+        "../scripts/provenance.py"
