@@ -589,7 +589,7 @@ def test_sigint_stops_cleanly_then_rerun(prepared, reference, tmp_path):
 
 @pytest.mark.workflow
 @pytest.mark.faults
-def test_concurrent_invocation_is_refused_by_the_lock(prepared, tmp_path):
+def test_concurrent_invocation_is_refused_by_the_lock(prepared, reference, tmp_path):
     workdir = _copy(prepared, tmp_path)
     first = _start(workdir, "--cores", "1", TARGETS[0])
     _wait_for(lambda: _training_started(workdir), "the DAE training to start", first)
