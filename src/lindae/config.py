@@ -83,7 +83,14 @@ def _semantic_problems(config: Mapping[str, Any]) -> list[str]:
     problems = []
     for name, info in DATASETS.items():
         size, dimension = info.train_count, info.dimension
-        subset = config.get("datasets", {}).get(name, {}).get("subset")
+        source = config.get("datasets", {}).get(name, {})
+        if "mirrors" in source and not source["mirrors"] and not source.get("import_npz"):
+            problems.append(
+                f"datasets.{name}.mirrors = []: must list at least one mirror (http(s):// or "
+                f"file://) while datasets.{name}.import_npz is null; or set import_npz to a "
+                "pre-extracted .npz"
+            )
+        subset = source.get("subset")
         if subset is not None and subset > size:
             problems.append(
                 f"datasets.{name}.subset = {subset}: must be <= {size} "
@@ -92,6 +99,9 @@ def _semantic_problems(config: Mapping[str, Any]) -> list[str]:
         hidden = config.get("linear", {}).get("hidden", {}).get(name)
         if hidden is not None and hidden > dimension:
             problems.append(f"linear.hidden.{name} = {hidden}: must be <= D = {dimension}")
+        wide = config.get("nonlinear", {}).get("hidden", {}).get(name)
+        if wide is not None and wide > dimension:
+            problems.append(f"nonlinear.hidden.{name} = {wide}: must be <= D = {dimension}")
         modes = config.get("fig5", {}).get("modes", [])
         if hidden is not None and modes and max(modes) > hidden:
             problems.append(
@@ -105,6 +115,13 @@ def _semantic_problems(config: Mapping[str, Any]) -> list[str]:
                 f"{size} (the smallest training set it may use)"
             )
             break
+    sampled = config.get("linear", {}).get("sampled_noise", {})
+    if sampled.get("enabled") and sampled.get("datasets") == []:
+        problems.append(
+            "linear.sampled_noise.datasets = []: must name at least one of "
+            f"{', '.join(DATASETS)} while linear.sampled_noise.enabled is true "
+            "(or set enabled: false)"
+        )
     grid = config.get("fig3", {}).get("rate_grid", {})
     if {"start", "stop"} <= grid.keys() and grid["stop"] <= grid["start"]:
         problems.append(

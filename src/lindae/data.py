@@ -268,7 +268,10 @@ def _failure_text(error: BaseException, path: Path, md5: str) -> str:
 
         actual = calculate_md5(path)
         if actual != md5:
-            return f"md5 mismatch: got {actual}, expected {md5} (corrupted or different file)"
+            return (
+                f"md5 mismatch: got {actual}, expected {md5} (truncated, corrupted or a "
+                f"different file; {path.stat().st_size} bytes received)"
+            )
     return text if text.startswith("<") else f"{type(error).__name__}: {text}"
 
 

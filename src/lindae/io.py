@@ -8,6 +8,7 @@ never leaves a truncated file that looks finished, and an earlier result survive
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
@@ -20,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "ArtefactWriteError",
     "atomic_path",
     "write_table",
     "write_json",
@@ -30,22 +32,69 @@ __all__ = [
 ]
 
 
+class ArtefactWriteError(OSError):
+    """An artefact could not be written (disk full, folder not writable, a file in the way).
+
+    Raised by :func:`atomic_path` and every writer here; the destination is untouched (an
+    earlier version survives, no truncated file appears). Keeps the ``errno`` of the cause.
+    """
+
+
+_CAUSES = {
+    errno.ENOSPC: "the disk is full: free some space, or set results_dir to another disk",
+    errno.EDQUOT: "the disk quota is exceeded: free some space, or set results_dir elsewhere",
+    errno.EACCES: "the folder is not writable: fix its permissions, or set results_dir to a "
+    "writable folder",
+    errno.EPERM: "the folder is not writable: fix its permissions, or set results_dir to a "
+    "writable folder",
+    errno.EROFS: "the file system is read-only: set results_dir to a writable folder",
+    errno.ENOTDIR: "a part of the path is a file, not a folder: move that file away, or set "
+    "results_dir elsewhere",
+    errno.EEXIST: "a part of the path is a file, not a folder: move that file away, or set "
+    "results_dir elsewhere",
+}
+
+
+def _write_error(destination: Path, error: OSError) -> ArtefactWriteError:
+    cause = _CAUSES.get(error.errno, "check that the folder exists and is writable")
+    reason = error.strerror or str(error)
+    return ArtefactWriteError(
+        error.errno,
+        f"could not write {destination} ({reason}); {cause}. Nothing was written there: an "
+        "earlier version, if any, is unchanged and no partial file was left",
+    )
+
+
 @contextlib.contextmanager
 def atomic_path(destination: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path beside ``destination``; rename it into place on success only."""
+    """Yield a temporary path beside ``destination``; rename it into place on success only.
+
+    Any :class:`OSError` (full disk, read-only or missing folder) is re-raised as
+    :class:`ArtefactWriteError`, naming ``destination`` and the remedy; the temporary file is
+    removed in every failure, so ``destination`` is either the new complete file or unchanged.
+    """
     destination = Path(destination)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{destination.name}.",
-        suffix=".tmp" + destination.suffix,
-        dir=destination.parent,
-    )
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{destination.name}.",
+            suffix=".tmp" + destination.suffix,
+            dir=destination.parent,
+        )
+    except OSError as error:
+        raise _write_error(destination, error) from error
     os.close(handle)
     temporary = Path(temporary)
-    os.chmod(temporary, 0o666 & ~_current_umask())  # mkstemp creates 0600; use normal modes
     try:
+        os.chmod(temporary, 0o666 & ~_current_umask())  # mkstemp creates 0600; normal modes
         yield temporary
         os.replace(temporary, destination)
+    except ArtefactWriteError:
+        temporary.unlink(missing_ok=True)
+        raise
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise _write_error(destination, error) from error
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise

@@ -36,6 +36,7 @@ from .io import save_record
 __all__ = [
     "MODELS",
     "DivergenceError",
+    "divergence_message",
     "Trajectory",
     "resolve_device",
     "resolve_dtype",
@@ -79,10 +80,13 @@ def resolve_device(device: str) -> torch.device:
     if device == "cuda" and not torch.cuda.is_available():
         raise RuntimeError(
             "device: cuda was requested but no CUDA GPU is visible to PyTorch "
-            f"(torch {torch.__version__}); set device: cpu or auto in the config"
+            f"(torch {torch.__version__}, CUDA build: {torch.version.cuda or 'none'}); "
+            "nothing was trained. Set device: cpu, or device: auto (uses a GPU when one is "
+            "visible, else the CPU), in the config or with --config device=auto "
+            "(valid: device: auto|cpu|cuda)"
         )
     if device not in ("cpu", "cuda"):
-        raise ValueError(f"unknown device {device!r}; valid: auto, cpu, cuda")
+        raise ValueError(f"unknown device {device!r}; valid: device: auto|cpu|cuda")
     return torch.device(device)
 
 
@@ -141,6 +145,28 @@ def stability_bound(top_eigenvalue: float) -> float:
     return 1.0 / top_eigenvalue
 
 
+def divergence_message(
+    epoch: int,
+    loss: float,
+    lr: float,
+    bound: float | None = None,
+    last: tuple[int, float] | None = None,
+    rule: str = "full-batch GD is stable only for lr < 1/lambda_bar_1",
+) -> str:
+    """The text of a :class:`DivergenceError`: epoch, loss, learning rate, stability bound.
+
+    ``last`` is the (epoch, loss) of the last finite record, when there is one; ``rule`` says
+    what ``bound`` is.
+    """
+    seen = f"; last finite loss {last[1]:.6g} at epoch {last[0]}" if last else ""
+    limit = f"; {rule} = {bound:.4g}" if bound is not None else ""
+    return (
+        f"training diverged: non-finite weights or loss detected at epoch {epoch} "
+        f"(loss {loss:g}{seen}; learning rate {lr:g}{limit}); lower the learning rate "
+        "in the config. No result file was written."
+    )
+
+
 def _singular_values(a: NDArray, b: NDArray) -> NDArray[np.float64]:
     """Singular values of A B (A: D x H, B: H x D) from the H x H core of two QR factorisations."""
     _, r_a = np.linalg.qr(a)
@@ -186,14 +212,13 @@ def _run(
         if step in wanted:
             a, b = rotated()
             finite = bool(np.isfinite(a).all() and np.isfinite(b).all())
+            loss = math.nan
             if finite:
                 singular_values, projections, loss = _record(a, b, eigenvalues, noise, decay)
             if not (finite and np.isfinite(loss)):
-                bound = stability_bound(float(eigenvalues[0]))
+                last = (int(steps[len(records) - 1]), records[-1][2]) if records else None
                 raise DivergenceError(
-                    f"training diverged: non-finite weights or loss detected at epoch {step} "
-                    f"(learning rate {lr:g}; GD is stable only for lr < 1/lambda_bar_1 = "
-                    f"{bound:.4g}); lower the learning rate"
+                    divergence_message(step, loss, lr, stability_bound(float(eigenvalues[0])), last)
                 )
             records.append((singular_values, projections, loss))
             if progress is not None:

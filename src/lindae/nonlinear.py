@@ -31,7 +31,7 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
-from .linear import DivergenceError, resolve_device, resolve_dtype
+from .linear import DivergenceError, divergence_message, resolve_device, resolve_dtype
 
 __all__ = [
     "NonlinearTrajectory",
@@ -233,9 +233,16 @@ def train_relu_autoencoder(
             if epoch % record_every == 0 or epoch == epochs:
                 loss = float(torch.linalg.vector_norm(residual) ** 2) / (n_samples * dimension)
                 if not math.isfinite(loss):
+                    last = (recorded[-1], losses[-1]) if recorded else None
                     raise DivergenceError(
-                        f"training diverged: non-finite loss detected at epoch {epoch} "
-                        f"(learning rate {lr:g}); lower the learning rate"
+                        divergence_message(
+                            epoch,
+                            loss,
+                            lr,
+                            dimension / (2.0 * float(eigenvalues[0])),
+                            last,
+                            "its linear limit is stable only for lr < D/(2 lambda_bar_1)",
+                        )
                     )
                 faithful.append(metric.double().cpu().numpy())
                 corrected.append(clean_metric.double().cpu().numpy())

@@ -8,6 +8,7 @@ from pathlib import Path
 LIBRARY = Path(workflow.current_basedir).parent.parent / "src" / "lindae"
 sys.path.insert(0, str(LIBRARY.parent))
 from lindae.config import check_config  # noqa: E402
+from lindae.locks import clear_stale_locks, register_run  # noqa: E402
 
 # `--config figures=[1,2]` hands over strings; the schema (and figure_outputs) want integers.
 if isinstance(config.get("figures"), list):
@@ -33,6 +34,17 @@ wildcard_constraints:
     suffix="|_corrected",
     dataset="|".join(DATASETS),
     model="|".join(MODELS),
+
+
+def report_stale_locks(pids):
+    """Say on stderr that the locks of a killed run were removed (pids: lindae.locks)."""
+    if pids:
+        who = ", ".join(str(pid) for pid in pids if pid) or "unknown"
+        print(
+            f"lindae: removed the Snakemake locks left by a killed run (pid {who}); "
+            "its incomplete jobs are redone (rerun-incomplete)",
+            file=sys.stderr,
+        )
 
 
 def library(*modules):

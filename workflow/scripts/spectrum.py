@@ -1,5 +1,10 @@
 """Rule spectrum: uncentred second-moment spectrum of one dataset's training subset."""
 
+from lindae.threads import pin_threads
+
+THREADS = pin_threads(snakemake.config, snakemake.threads)  # before numpy and torch load
+
+
 from lindae.data import load_training_matrix
 from lindae.io import job_log
 from lindae.spectra import save_spectrum, second_moment_spectrum

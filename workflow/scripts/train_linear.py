@@ -1,5 +1,10 @@
 """Rule train_linear: one linear AE / WDAE / DAE on one dataset (Fig. 5)."""
 
+from lindae.threads import pin_threads
+
+THREADS = pin_threads(snakemake.config, snakemake.threads)  # before numpy and torch load
+
+
 import torch
 
 from lindae import linear
@@ -9,7 +14,7 @@ from lindae.spectra import load_spectrum
 
 params, wildcards = snakemake.params, snakemake.wildcards
 settings = params.settings
-torch.set_num_threads(snakemake.threads)
+torch.set_num_threads(THREADS)
 with job_log(snakemake.log[0]) as log:
     spectrum = load_spectrum(snakemake.input.spectrum)
     device = linear.resolve_device(params.device)  # fails here, before any compute

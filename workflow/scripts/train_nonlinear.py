@@ -1,5 +1,10 @@
 """Rule train_nonlinear: one ReLU AE / WDAE / DAE on one dataset (Fig. 6)."""
 
+from lindae.threads import pin_threads
+
+THREADS = pin_threads(snakemake.config, snakemake.threads)  # before numpy and torch load
+
+
 import sys
 import time
 
@@ -12,7 +17,7 @@ from lindae.spectra import load_spectrum
 
 params, wildcards = snakemake.params, snakemake.wildcards
 settings = params.settings
-torch.set_num_threads(snakemake.threads)
+torch.set_num_threads(THREADS)
 with job_log(snakemake.log[0]) as log:
     spectrum = load_spectrum(snakemake.input.spectrum)
     data = load_training_matrix(snakemake.input.arrays, spectrum.n_samples, dtype="float32")

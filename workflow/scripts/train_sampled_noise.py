@@ -4,6 +4,11 @@ Both start from the same init on the same training subset, whose own spectrum is
 the theory overlay uses exactly the eigenvalues of the data trained on.
 """
 
+from lindae.threads import pin_threads
+
+THREADS = pin_threads(snakemake.config, snakemake.threads)  # before numpy and torch load
+
+
 import torch
 
 from lindae import linear
@@ -13,7 +18,7 @@ from lindae.spectra import second_moment_spectrum
 
 params, wildcards = snakemake.params, snakemake.wildcards
 settings, sampled = params.settings, params.sampled
-torch.set_num_threads(snakemake.threads)
+torch.set_num_threads(THREADS)
 with job_log(snakemake.log[0]) as log:
     device = str(linear.resolve_device(params.device))
     data = load_training_matrix(snakemake.input.arrays, sampled["subset"])
