@@ -19,7 +19,10 @@ DATA ?= $(LINDAE_DATA)
 # Presets: PRESET=quick layers config/quick.yaml (minutes instead of hours for Figs 5-6).
 PRESET ?=
 CONFIGS = config/config.yaml $(if $(PRESET),config/$(PRESET).yaml) $(if $(DATA),config/offline.yaml)
-OFFLINE_ARGS = --configfile $(CONFIGS) $(if $(DATA),--config data_root=$(abspath $(DATA)))
+# FIGURES=1,2,3,4 builds (checks, reports) only those figures: the config key `figures`.
+FIGURES ?=
+OVERRIDES = $(strip $(if $(DATA),data_root=$(abspath $(DATA))) $(if $(FIGURES),figures=[$(FIGURES)]))
+OFFLINE_ARGS = --configfile $(CONFIGS) $(if $(OVERRIDES),--config $(OVERRIDES))
 
 .PHONY: figures report test lint clean env
 
