@@ -63,14 +63,16 @@ rule spectra_plot:
         png=f"{RESULTS}/figures/spectra.png",
     log:
         f"{RESULTS}/logs/spectra_plot.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/spectra_plot.tsv"
     group:
         "fig5"
     conda:
         "../../envs/figures.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=1000,
+        runtime=5,
     params:
         datasets=DATASETS,
         style=config["style"],

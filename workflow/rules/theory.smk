@@ -45,14 +45,16 @@ rule fig5_data:
         notes=f"{RESULTS}/figures/fig5{{suffix}}_notes.json",
     log:
         f"{RESULTS}/logs/fig5_data/fig5{{suffix}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/fig5_data/fig5{{suffix}}.tsv"
     group:
         "fig5"
     conda:
         "../../envs/theory.yaml"
     threads: 1
     resources:
-        mem_mb=3000,
-        runtime=10,
+        mem_mb=1000,
+        runtime=5,
     params:
         variant=lambda wildcards: VARIANT[wildcards.suffix],
         datasets=DATASETS,
@@ -75,14 +77,16 @@ rule fig5_agreement:
         agreement=f"{RESULTS}/fig5_agreement.csv",
     log:
         f"{RESULTS}/logs/fig5_agreement.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/fig5_agreement.tsv"
     group:
         "fig5"
     conda:
         "../../envs/theory.yaml"
     threads: 1
     resources:
-        mem_mb=3000,
-        runtime=10,
+        mem_mb=1000,
+        runtime=5,
     params:
         datasets=DATASETS,
         runs=linear_runs()[0],
@@ -103,14 +107,16 @@ rule fig5_sampled_data:
         table=f"{RESULTS}/figures/fig5_sampled_noise.csv",
     log:
         f"{RESULTS}/logs/fig5_sampled_data.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/fig5_sampled_data.tsv"
     group:
         "fig5"
     conda:
         "../../envs/theory.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=1000,
+        runtime=5,
     params:
         datasets=sampled_runs()[0],
         modes=config["fig5"]["modes"],
@@ -133,6 +139,8 @@ rule fig6_data:
         notes=f"{RESULTS}/figures/fig6{{suffix}}_notes.json",
     log:
         f"{RESULTS}/logs/fig6_data/fig6{{suffix}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/fig6_data/fig6{{suffix}}.tsv"
     group:
         "fig6"
     conda:
@@ -157,6 +165,8 @@ use rule fig6_data as fig6_agreement with:
         agreement=f"{RESULTS}/fig6_agreement.csv",
     log:
         f"{RESULTS}/logs/fig6_agreement.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/fig6_agreement.tsv"
     params:
         variant="corrected",
         datasets=DATASETS,
