@@ -260,9 +260,9 @@ def test_figures_on_slurm_resume_after_a_failure_and_equal_a_local_run(cluster, 
     thread.start()
 
     # --cores 2: the most CPUs a bundled group job asks for (the node has 2). Status checks
-    # start 8 s after a submission (default 40 s) and use squeue (no accounting database).
+    # start 10 s after a submission (default 40 s) and use squeue (no accounting database).
     slurm_args = ("--profile", str(PROFILE), "--cores", "2", "--slurm-status-command", "squeue")
-    slurm_args += ("--slurm-init-seconds-before-status-checks", "8", *TARGETS)
+    slurm_args += ("--slurm-init-seconds-before-status-checks", "10", *TARGETS)
     # 1. A broken plotting environment on the nodes: every plot fails, the tables do not.
     broken = run_snakemake(slurm_dir, *slurm_args, env={**cluster, "MPLBACKEND": "broken"})
     output = broken.stdout + broken.stderr
