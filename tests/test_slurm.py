@@ -86,7 +86,7 @@ def test_profile_dry_run_lists_every_job_with_its_resources(tmp_path):
     training = [job for job in jobs if job.startswith("Training")]
     assert len(training) == 13, training
     assert all("gpu=" not in job for job in training), training  # CPU config: no GPU asked
-    # The small table and plot jobs go as four cluster jobs, not 36.
+    # The 29 small table and plot jobs go as four cluster jobs.
     for group in ("theory", "plots", "fig5", "fig6"):
         assert output.count(f"Group job {group} ") == 1, output
 
