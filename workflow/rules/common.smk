@@ -60,6 +60,28 @@ def library(*modules):
     return [str(LIBRARY / f"{name}.py") for name in ("__init__", *modules)]
 
 
+def sized(message, gpu=False):
+    """A job message ending with the job's size, so that a dry run (-n) lists what each job
+    asks a scheduler for (Snakemake prints a rule's message in place of its resources).
+    """
+    size = (
+        "threads={threads}, mem_mb={resources.mem_mb}, runtime={resources.runtime} min"
+    )
+    if gpu and GPU:
+        size += ", gpu={resources.gpu}"
+    return f"{message} [{size}]"
+
+
+def plot_group(wildcards):
+    """Cluster job bundle of a plot: with its tables for Figs 5-6, else "plots" (Figs 1-4).
+
+    With the SLURM profile's group-components, all jobs of one group run as one cluster
+    job (theory, plots, fig5, fig6) instead of dozens of jobs of seconds each. The tables of
+    Figs 1-4 ("theory") and their plots are separate jobs, so a failed plot keeps the tables.
+    """
+    return {"5": "fig5", "6": "fig6"}.get(wildcards.figure, "plots")
+
+
 def figure_outputs(*figures):
     """Every file of the given figures in every configured variant (plus Fig. 5 companions)."""
     outputs = [

@@ -36,7 +36,7 @@ rule download_mnist:
         dataset="mnist",
         settings=SOURCES["mnist"],
     message:
-        MESSAGES["mnist"]
+        sized(MESSAGES["mnist"])
     script:
         "../scripts/fetch_dataset.py"
 
@@ -59,4 +59,4 @@ use rule download_mnist as download_cifar10 with:
         dataset="cifar10",
         settings=SOURCES["cifar10"],
     message:
-        MESSAGES["cifar10"]
+        sized(MESSAGES["cifar10"])

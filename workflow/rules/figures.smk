@@ -18,19 +18,21 @@ rule figure_plot:
         f"{RESULTS}/logs/figure_plot/fig{{figure}}{{suffix}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/figure_plot/fig{{figure}}{{suffix}}.tsv"
+    group:
+        plot_group
     conda:
         "../../envs/figures.yaml"
     threads: 1
     resources:
-        mem_mb=3000,
-        runtime=10,
+        mem_mb=1000,
+        runtime=5,
     params:
         figure=lambda wildcards: int(wildcards.figure),
         variant=lambda wildcards: VARIANT[wildcards.suffix],
         settings=lambda wildcards: figure_settings(wildcards.figure),
         style=config["style"],
     message:
-        "Fig. {wildcards.figure} ({params.variant}): drawing PDF and PNG"
+        sized("Fig. {wildcards.figure} ({params.variant}): drawing PDF and PNG")
     script:
         "../scripts/figure_plot.py"
 
@@ -51,13 +53,15 @@ use rule figure_plot as fig5_sampled_noise_plot with:
         f"{RESULTS}/logs/figure_plot/fig5_sampled_noise.log",
     benchmark:
         f"{RESULTS}/benchmarks/figure_plot/fig5_sampled_noise.tsv"
+    group:
+        "fig5"
     params:
         figure="5_sampled_noise",
         variant="corrected",
         settings=config["fig5"],
         style=config["style"],
     message:
-        "Fig. 5 companion: drawing the sampled-noise comparison"
+        sized("Fig. 5 companion: drawing the sampled-noise comparison")
 
 
 rule spectra_plot:
@@ -74,17 +78,21 @@ rule spectra_plot:
         ),
     log:
         f"{RESULTS}/logs/spectra_plot.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/spectra_plot.tsv"
+    group:
+        "fig5"
     conda:
         "../../envs/figures.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=1000,
+        runtime=5,
     params:
         datasets=DATASETS,
         style=config["style"],
         decay=config["linear"]["decay"],
     message:
-        "Spectra: eigenvalue decay of every dataset"
+        sized("Spectra: eigenvalue decay of every dataset")
     script:
         "../scripts/spectra_plot.py"

@@ -16,11 +16,13 @@ rule spectrum:
         "../../envs/data.yaml"
     threads: 2
     resources:
-        mem_mb=6000,
-        runtime=20,
+        mem_mb=lambda wildcards: 1000 if wildcards.dataset == "mnist" else 2500,
+        runtime=10,
     params:
         subset=lambda wildcards: config["datasets"][wildcards.dataset]["subset"],
     message:
-        "Spectrum of {wildcards.dataset}: X^T X / N (float64) and its eigendecomposition"
+        sized(
+            "Spectrum of {wildcards.dataset}: X^T X / N (float64) and its eigendecomposition"
+        )
     script:
         "../scripts/spectrum.py"

@@ -15,18 +15,22 @@ rule figure_data:
         f"{RESULTS}/benchmarks/figure_data/fig{{figure}}{{suffix}}.tsv"
     wildcard_constraints:
         figure="[1-4]",
+    group:
+        "theory"
     conda:
         "../../envs/theory.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=1000,
+        runtime=5,
     params:
         figure=lambda wildcards: int(wildcards.figure),
         variant=lambda wildcards: VARIANT[wildcards.suffix],
         settings=lambda wildcards: config[f"fig{wildcards.figure}"],
     message:
-        "Fig. {wildcards.figure} ({params.variant}): theory and scalar simulations"
+        sized(
+            "Fig. {wildcards.figure} ({params.variant}): theory and scalar simulations"
+        )
     script:
         "../scripts/figure_data.py"
 
@@ -41,12 +45,16 @@ rule fig5_data:
         notes=f"{RESULTS}/figures/fig5{{suffix}}_notes.json",
     log:
         f"{RESULTS}/logs/fig5_data/fig5{{suffix}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/fig5_data/fig5{{suffix}}.tsv"
+    group:
+        "fig5"
     conda:
         "../../envs/theory.yaml"
     threads: 1
     resources:
-        mem_mb=3000,
-        runtime=10,
+        mem_mb=1000,
+        runtime=5,
     params:
         variant=lambda wildcards: VARIANT[wildcards.suffix],
         datasets=DATASETS,
@@ -54,7 +62,7 @@ rule fig5_data:
         settings=linear_settings(),
         fig5=config["fig5"],
     message:
-        "Fig. 5 ({params.variant}): per-mode theory vs the trained linear models"
+        sized("Fig. 5 ({params.variant}): per-mode theory vs the trained linear models")
     script:
         "../scripts/fig5_data.py"
 
@@ -73,12 +81,16 @@ rule fig5_agreement:
         ),
     log:
         f"{RESULTS}/logs/fig5_agreement.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/fig5_agreement.tsv"
+    group:
+        "fig5"
     conda:
         "../../envs/theory.yaml"
     threads: 1
     resources:
-        mem_mb=3000,
-        runtime=10,
+        mem_mb=1000,
+        runtime=5,
     params:
         datasets=DATASETS,
         runs=linear_runs()[0],
@@ -86,7 +98,7 @@ rule fig5_agreement:
         settings=linear_settings(),
         modes=config["fig5"]["modes"],
     message:
-        "Fig. 5: agreement of theory and training, per dataset, model and mode"
+        sized("Fig. 5: agreement of theory and training, per dataset, model and mode")
     script:
         "../scripts/fig5_agreement.py"
 
@@ -99,18 +111,22 @@ rule fig5_sampled_data:
         table=f"{RESULTS}/figures/fig5_sampled_noise.csv",
     log:
         f"{RESULTS}/logs/fig5_sampled_data.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/fig5_sampled_data.tsv"
+    group:
+        "fig5"
     conda:
         "../../envs/theory.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=1000,
+        runtime=5,
     params:
         datasets=sampled_runs()[0],
         modes=config["fig5"]["modes"],
         record_every=config["linear"]["record_every"],
     message:
-        "Fig. 5 companion: noise-averaged theory vs sampled-noise DAE"
+        sized("Fig. 5 companion: noise-averaged theory vs sampled-noise DAE")
     script:
         "../scripts/fig5_sampled_data.py"
 
@@ -127,6 +143,10 @@ rule fig6_data:
         notes=f"{RESULTS}/figures/fig6{{suffix}}_notes.json",
     log:
         f"{RESULTS}/logs/fig6_data/fig6{{suffix}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/fig6_data/fig6{{suffix}}.tsv"
+    group:
+        "fig6"
     conda:
         "../../envs/theory.yaml"
     threads: 1
@@ -139,7 +159,7 @@ rule fig6_data:
         runs=nonlinear_runs()[0],
         settings=nonlinear_settings(),
     message:
-        "Fig. 6 ({params.variant}): mapping strength of the ReLU autoencoders"
+        sized("Fig. 6 ({params.variant}): mapping strength of the ReLU autoencoders")
     script:
         "../scripts/fig6_data.py"
 
@@ -153,10 +173,14 @@ use rule fig6_data as fig6_agreement with:
         ),
     log:
         f"{RESULTS}/logs/fig6_agreement.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/fig6_agreement.tsv"
     params:
         variant="corrected",
         datasets=DATASETS,
         runs=nonlinear_runs()[0],
         settings=nonlinear_settings(),
     message:
-        "Fig. 6: effective linear theory vs the ReLU runs, per dataset, model and mode"
+        sized(
+            "Fig. 6: effective linear theory vs the ReLU runs, per dataset, model and mode"
+        )

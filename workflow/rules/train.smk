@@ -17,16 +17,19 @@ rule train_linear:
         "../../envs/train.yaml"
     threads: 2
     resources:
-        mem_mb=4000,
-        runtime=60,
+        mem_mb=lambda wildcards: 1500 if wildcards.dataset == "mnist" else 2000,
+        runtime=lambda wildcards: 10 if wildcards.dataset == "mnist" else 20,
         gpu=GPU,
     params:
         settings=lambda wildcards: linear_settings(wildcards.dataset),
         u0_top_k=config["fig5"]["u0_top_k"],
         device=config["device"],
     message:
-        "Training the linear {wildcards.model} on {wildcards.dataset} "
-        "({params.settings[algorithm]} GD, {params.settings[epochs]} epochs)"
+        sized(
+            "Training the linear {wildcards.model} on {wildcards.dataset} "
+            "({params.settings[algorithm]} GD, {params.settings[epochs]} epochs)",
+            gpu=True,
+        )
     script:
         "../scripts/train_linear.py"
 
@@ -45,8 +48,8 @@ rule train_sampled_noise:
         "../../envs/train.yaml"
     threads: 2
     resources:
-        mem_mb=4000,
-        runtime=60,
+        mem_mb=1500,
+        runtime=15,
         gpu=GPU,
     params:
         settings=lambda wildcards: linear_settings(wildcards.dataset),
@@ -54,7 +57,10 @@ rule train_sampled_noise:
         u0_top_k=config["fig5"]["u0_top_k"],
         device=config["device"],
     message:
-        "Training the linear DAE with sampled noise on {wildcards.dataset}"
+        sized(
+            "Training the linear DAE with sampled noise on {wildcards.dataset}",
+            gpu=True,
+        )
     script:
         "../scripts/train_sampled_noise.py"
 
@@ -81,7 +87,10 @@ rule train_nonlinear:
         settings=lambda wildcards: nonlinear_settings(wildcards.dataset),
         device=config["device"],
     message:
-        "Training the ReLU {wildcards.model} on {wildcards.dataset} "
-        "({params.settings[epochs]} epochs of full-batch SGD)"
+        sized(
+            "Training the ReLU {wildcards.model} on {wildcards.dataset} "
+            "({params.settings[epochs]} epochs of full-batch SGD)",
+            gpu=True,
+        )
     script:
         "../scripts/train_nonlinear.py"
