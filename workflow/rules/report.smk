@@ -1,5 +1,6 @@
 # Checking and documenting the reproduction: machine-checked claims (with the report captions
-# that show their verdicts) and provenance. Both only read what the figure rules wrote.
+# that show their verdicts) and provenance. Both only read what the figure rules wrote, in
+# seconds, so on a cluster they run on the submitting node (localrule) rather than queue.
 
 
 rule claims:
@@ -15,6 +16,7 @@ rule claims:
         f"{RESULTS}/logs/claims.log",
     benchmark:
         f"{RESULTS}/benchmarks/claims/claims.tsv"
+    localrule: True
     conda:
         "../../envs/figures.yaml"
     threads: 1
@@ -30,7 +32,7 @@ rule claims:
         },
         variants=config["variants"],
     message:
-        "Checking each figure's claim on its data"
+        sized("Checking each figure's claim on its data")
     script:
         "../scripts/claims.py"
 
@@ -48,6 +50,7 @@ rule provenance:
         ),
     log:
         f"{RESULTS}/logs/provenance.log",
+    localrule: True
     conda:
         "../../envs/figures.yaml"
     threads: 1
@@ -59,6 +62,8 @@ rule provenance:
         repository=lambda wildcards: str(LIBRARY.parent.parent),  # the workflow checkout
         benchmarks=f"{RESULTS}/benchmarks",
     message:
-        "Recording provenance: git state, packages, config hash, device, seeds, stage times"
+        sized(
+            "Recording provenance: git state, packages, config hash, devices, seeds, times"
+        )
     script:
         "../scripts/provenance.py"
