@@ -210,3 +210,15 @@ def test_noisy_inputs_are_x_plus_independent_gaussian_noise():
     assert len(blocks) == nonlinear.NOISE_STREAMS
     correlation = float((blocks[0] * blocks[1]).mean())
     assert abs(correlation) < 5 * (1 / blocks[0].numel()) ** 0.5
+
+
+def test_metric_through_the_hidden_layer_equals_the_output_projection():
+    rng = np.random.default_rng(3)
+    hidden = torch.as_tensor(np.maximum(rng.standard_normal((200, 12)), 0.0))
+    w2 = torch.as_tensor(rng.standard_normal((30, 12)))
+    directions = torch.as_tensor(np.linalg.qr(rng.standard_normal((30, 4)))[0])
+    data_projections = torch.as_tensor(rng.standard_normal((200, 4)))
+    strengths = torch.as_tensor(rng.random(4) + 1.0)
+    expected = nonlinear.mapping_metric(hidden @ w2.T, data_projections, directions, strengths)
+    got = nonlinear.hidden_metric(hidden, w2.T @ directions, data_projections, strengths)
+    assert torch.allclose(got, expected, rtol=1e-12, atol=1e-12)
