@@ -146,6 +146,13 @@ def test_benchmark_times_sum_per_stage(tmp_path):
         (tmp_path / stage / f"{job}.tsv").write_text(
             header + f"{seconds}\t0:00:02\t100.5\t1\t1\t1\t0\t0\t0\t1\n"
         )
+    (tmp_path / "agreement.tsv").write_text(header + "0.25\t0:00:00\t-\t1\t1\t1\t0\t0\t0\t1\n")
     times = report.benchmark_times(tmp_path)
     assert times["train"] == {"jobs": 2, "seconds": 4.0, "max_seconds": 2.5, "max_rss_mb": 100.5}
     assert times["plot"]["jobs"] == 1
+    assert times["agreement"] == {
+        "jobs": 1,
+        "seconds": 0.25,
+        "max_seconds": 0.25,
+        "max_rss_mb": 0.0,
+    }

@@ -210,18 +210,20 @@ def package_versions(names: Iterable[str] = PACKAGES) -> dict[str, str | None]:
 def benchmark_times(benchmarks: str | os.PathLike[str]) -> dict[str, dict[str, float]]:
     """Wall time per stage (rule) from Snakemake's benchmark files under ``benchmarks``.
 
-    Layout ``<benchmarks>/<rule>/<job>.tsv``; returns, per rule, the number of jobs and the
-    summed and largest wall-clock seconds (column ``s``) and the largest resident memory (MiB).
+    Layout ``<benchmarks>/<stage>/<job>.tsv`` or, for one-job stages, ``<benchmarks>/<stage>.tsv``;
+    returns, per stage, the number of jobs and the summed and largest wall-clock seconds (column
+    ``s``) and the largest resident memory (MiB).
     """
     stages: dict[str, dict[str, float]] = {}
     root = Path(benchmarks)
-    for path in sorted(root.glob("*/*.tsv")):
+    for path in sorted([*root.glob("*.tsv"), *root.glob("*/*.tsv")]):
         with path.open(newline="") as handle:
             rows = list(csv.DictReader(handle, delimiter="\t"))
         if not rows:
             continue
+        name = path.stem if path.parent == root else path.parent.name
         stage = stages.setdefault(
-            path.parent.name, {"jobs": 0, "seconds": 0.0, "max_seconds": 0.0, "max_rss_mb": 0.0}
+            name, {"jobs": 0, "seconds": 0.0, "max_seconds": 0.0, "max_rss_mb": 0.0}
         )
         seconds = float(rows[-1]["s"])
         rss = rows[-1].get("max_rss", "-")
