@@ -481,6 +481,9 @@ def _start(workdir: Path, *args: str) -> subprocess.Popen:
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        # A shell without job control starts background commands with SIGINT ignored, and
+        # children inherit that: give snakemake the terminal's default, whoever runs the test.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 

@@ -26,14 +26,6 @@ SUFFIX = {"faithful": "", "corrected": "_corrected"}
 # resolves a caption relative to the rule file, so it gets an absolute path.
 CAPTIONS = f"{RESULTS}/report/captions.rst"
 CAPTIONS_ABSOLUTE = str(Path(CAPTIONS).resolve())
-# `--report` reads that file for every figure, also after a run of a single figure target that
-# never checked the claims: until rule claims replaces it, a placeholder caption says so.
-if not Path(CAPTIONS_ABSOLUTE).exists():
-    Path(CAPTIONS_ABSOLUTE).parent.mkdir(parents=True, exist_ok=True)
-    Path(CAPTIONS_ABSOLUTE).write_text(
-        "Claims not checked yet: the main job (`make figures`, target `all`) checks each "
-        "figure's claims and writes the full caption.\n"
-    )
 VARIANT = {suffix: variant for variant, suffix in SUFFIX.items()}
 
 
@@ -127,6 +119,21 @@ def final_outputs():
         f"{RESULTS}/claims.csv",
         f"{RESULTS}/provenance.json",
     ]
+
+
+def write_caption_placeholder():
+    """`--report` reads the captions file for every figure, also after a run of single figure
+    targets that never checked the claims: until rule claims writes it, a placeholder says so.
+    Called after the config is validated, and only once figures exist.
+    """
+    captions = Path(CAPTIONS_ABSOLUTE)
+    if captions.exists() or not (Path(RESULTS) / "figures").is_dir():
+        return
+    captions.parent.mkdir(parents=True, exist_ok=True)
+    captions.write_text(
+        "Claims not checked yet: the main job (`make figures`, target `all`) checks each "
+        "figure's claims and writes the full caption.\n"
+    )
 
 
 def figure_labels(wildcards):
