@@ -29,7 +29,11 @@ def config(default_config) -> dict:
 
 
 def snakemake(
-    workdir: Path, *args: str, configs: tuple[Path, ...] = (), check: bool = True
+    workdir: Path,
+    *args: str,
+    configs: tuple[Path, ...] = (),
+    check: bool = True,
+    env: dict | None = None,
 ) -> subprocess.CompletedProcess:
     """Run this repository's workflow with its working directory in ``workdir``."""
     command = [
@@ -43,7 +47,7 @@ def snakemake(
         *map(str, configs),
         *args,
     ]
-    result = subprocess.run(command, capture_output=True, text=True, cwd=workdir)
+    result = subprocess.run(command, capture_output=True, text=True, cwd=workdir, env=env)
     if check and result.returncode != 0:
         raise AssertionError(
             f"snakemake failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"

@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import BIN, CONFIG, ROOT, SCHEMA, write_yaml
+from conftest import BIN, CONFIG, ROOT, SCHEMA, snakemake, write_yaml
 from test_data import fetch, synthetic_mnist, url, write_mnist_mirror
 
 from lindae import io, locks
@@ -460,16 +460,8 @@ def _command(workdir: Path, *args: str, configs: tuple[Path, ...] = ()) -> list[
 def _run(
     workdir: Path, *args: str, check: bool = True, env=None, configs: tuple[Path, ...] = ()
 ) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        _command(workdir, *args, configs=configs),
-        capture_output=True,
-        text=True,
-        cwd=workdir,
-        env=env,
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(f"snakemake failed:\n{result.stdout}\n{result.stderr}")
-    return result
+    small = (workdir / "small.yaml", *configs)
+    return snakemake(workdir, *args, configs=small, check=check, env=env)
 
 
 def _start(workdir: Path, *args: str) -> subprocess.Popen:

@@ -220,5 +220,6 @@ def test_metric_through_the_hidden_layer_equals_the_output_projection():
     data_projections = torch.as_tensor(rng.standard_normal((200, 4)))
     strengths = torch.as_tensor(rng.random(4) + 1.0)
     expected = nonlinear.mapping_metric(hidden @ w2.T, data_projections, directions, strengths)
-    got = nonlinear.hidden_metric(hidden, w2.T @ directions, data_projections, strengths)
+    # what the trainer computes: the hidden layer against W2^T V
+    got = nonlinear.mapping_metric(hidden, data_projections, w2.T @ directions, strengths)
     assert torch.allclose(got, expected, rtol=1e-12, atol=1e-12)

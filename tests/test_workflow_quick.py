@@ -172,11 +172,7 @@ def _playwright_available() -> bool:
     return True
 
 
-def test_fig6_outputs(run_dir):
-    figures = run_dir / "results" / "figures"
-    for stem in ("fig6", "fig6_corrected"):
-        for ending in (".pdf", ".png", ".csv", "_notes.json"):
-            assert (figures / f"{stem}{ending}").stat().st_size > 500
+def test_fig6_agreement_table(run_dir):
     agreement = pd.read_csv(run_dir / "results" / "fig6_agreement.csv")
     assert len(agreement) == 2 * 3 * 4
     assert np.isfinite(agreement.max_abs_difference).all()

@@ -112,9 +112,8 @@ def fig1_claims(table: pd.DataFrame, variant: str, t: Mapping[str, float]) -> li
         theory = _curves(rows, source="theory", quantity="mapping")
         simulation = _curves(rows, source="simulation", quantity="mapping")
         fixed = float(_curves(rows, quantity="fixed_point")["value"].iloc[0])
+        # one theory curve per init (S11 depends on it), matched on the common epochs
         joined = simulation.merge(theory[["epoch", "run", "value"]], on=["epoch", "run"])
-        if joined.empty:  # faithful theory has no run column per init: match on epoch only
-            joined = simulation.merge(theory[["epoch", "value"]], on="epoch", suffixes=("_x", "_y"))
         gaps.append(float(np.max(np.abs(joined["value_x"] - joined["value_y"]))))
         ends.append(float(np.median(np.abs(_final(simulation, ["run"]) - fixed))))
     return [
@@ -158,9 +157,7 @@ def fig2_claims(table: pd.DataFrame, variant: str, t: Mapping[str, float]) -> li
             stop = max(stop // 2, 2)
             rates.append(np.log(values[stop - 1] / values[0]) / (epochs[stop - 1] - epochs[0]))
             if noise > 0:
-                matched = _curves(wdae, decay=lam * noise / (lam + noise))
-                if matched.empty:
-                    matched = wdae[np.isclose(wdae["decay"], lam * noise / (lam + noise))]
+                matched = wdae[np.isclose(wdae["decay"], lam * noise / (lam + noise))]
                 matched = matched.sort_values("epoch")
                 pairs += 1
                 t_dae = half_time(epochs, values, 0.5 * plateau)

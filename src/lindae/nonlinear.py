@@ -37,7 +37,6 @@ __all__ = [
     "NonlinearTrajectory",
     "initial_weights",
     "mapping_metric",
-    "hidden_metric",
     "effective_linear_parameters",
     "model_regularisers",
     "train_relu_autoencoder",
@@ -144,20 +143,6 @@ def model_regularisers(model: str, settings: Mapping[str, Any]) -> tuple[float, 
     }[model]
 
 
-def hidden_metric(
-    hidden: torch.Tensor,
-    decoder_directions: torch.Tensor,
-    data_projections: torch.Tensor,
-    strengths: torch.Tensor,
-) -> torch.Tensor:
-    """:func:`mapping_metric` from the hidden layer: X_hat V = h (W2^T V), O(N H k) not O(N D k).
-
-    ``hidden`` is the N x H activation h of the forward pass and ``decoder_directions`` is
-    W2^T V (H x k); equal to ``mapping_metric(h @ W2^T, ...)`` up to float rounding.
-    """
-    return ((hidden @ decoder_directions) * data_projections).sum(dim=0) / strengths
-
-
 def effective_linear_parameters(
     lr: float, weight_decay: float, noise_std: float, dimension: int
 ) -> dict[str, float]:
@@ -234,14 +219,15 @@ def train_relu_autoencoder(
             torch.mm(act, w2.T, out=prediction)
             if epoch % record_every == 0 or epoch == epochs:
                 tick = time.perf_counter()
-                # X_hat V = h (W2^T V): project through the hidden layer (H < D), both passes.
+                # X_hat V = h (W2^T V): the same formula, projected through the hidden layer
+                # (O(N H k) instead of O(N D k)), for both passes.
                 decoder_directions = w2.T @ directions  # H x k
-                metric = hidden_metric(act, decoder_directions, data_projections, strengths)
+                metric = mapping_metric(act, data_projections, decoder_directions, strengths)
                 if noise is not None:  # clean pass relu(X W1^T): grad_act is free until backward
                     clean = torch.mm(x, w1.T, out=grad_act)
                     clean = clean.clamp_min_(0.0) if activation == "relu" else clean
-                    clean_metric = hidden_metric(
-                        clean, decoder_directions, data_projections, strengths
+                    clean_metric = mapping_metric(
+                        clean, data_projections, decoder_directions, strengths
                     )
                 else:
                     clean_metric = metric
