@@ -7,7 +7,7 @@ rule fig5_data:
     input:
         spectra=expand(f"{RESULTS}/spectra/{{dataset}}.npz", dataset=DATASETS),
         runs=linear_runs()[1],
-        library=library("theory", "fig5", "curves", "notes", "spectra", "io"),
+        code=code_inputs("fig5_data"),
     output:
         table=f"{RESULTS}/figures/fig5{{suffix}}.csv",
         notes=f"{RESULTS}/figures/fig5{{suffix}}_notes.json",
@@ -40,7 +40,7 @@ rule fig5_agreement:
         spectra=expand(f"{RESULTS}/spectra/{{dataset}}.npz", dataset=DATASETS),
         runs=linear_runs()[1],
         sampled=sampled_runs()[1],
-        library=library("theory", "fig5", "spectra", "io"),
+        code=code_inputs("fig5_agreement"),
     output:
         agreement=report(
             f"{RESULTS}/fig5_agreement.csv",
@@ -74,7 +74,7 @@ rule fig5_agreement:
 rule fig5_sampled_data:
     input:
         runs=sampled_runs()[1],
-        library=library("theory", "fig5", "io"),
+        code=code_inputs("fig5_sampled_data"),
     output:
         table=f"{RESULTS}/figures/fig5_sampled_noise.csv",
     log:
@@ -103,9 +103,7 @@ rule fig6_data:
     input:
         spectra=expand(f"{RESULTS}/spectra/{{dataset}}.npz", dataset=DATASETS),
         runs=nonlinear_runs()[1],
-        library=library(
-            "theory", "fig6", "nonlinear", "curves", "notes", "spectra", "io"
-        ),
+        code=code_inputs("fig6_data"),
     output:
         table=f"{RESULTS}/figures/fig6{{suffix}}.csv",
         notes=f"{RESULTS}/figures/fig6{{suffix}}_notes.json",

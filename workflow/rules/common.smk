@@ -8,6 +8,7 @@ from pathlib import Path
 LIBRARY = Path(workflow.current_basedir).parent.parent / "src" / "lindae"
 sys.path.insert(0, str(LIBRARY.parent))
 from lindae.config import check_config  # noqa: E402
+from lindae.workflow.code_deps import library_dependencies  # noqa: E402
 from lindae.locks import clear_stale_locks, register_run  # noqa: E402
 
 # `--config figures=[1,2]` hands over strings; the schema (and figure_outputs) want integers.
@@ -47,9 +48,15 @@ def report_stale_locks(pids):
         )
 
 
-def library(*modules):
-    """Library modules a rule depends on, so that editing the science re-runs it."""
-    return [str(LIBRARY / f"{name}.py") for name in ("__init__", *modules)]
+def code_inputs(script):
+    """Library files that workflow/scripts/<script>.py imports, directly or transitively, as
+    inputs of its rule: editing one reruns exactly the jobs that use it. Relative to the working
+    directory, so a copied or moved checkout plans the same jobs (nothing reruns).
+    """
+    return library_dependencies(
+        Path(workflow.current_basedir).parent / "scripts" / f"{script}.py",
+        [LIBRARY.parent],
+    )
 
 
 def sized(message, gpu=False):

@@ -16,7 +16,7 @@ MESSAGES = {  # braces doubled: Snakemake formats messages
 
 rule download_mnist:
     input:
-        library=library("data", "io"),
+        code=code_inputs("fetch_dataset"),
         source=source_inputs(SOURCES["mnist"]),
     output:
         arrays=f"{RESULTS}/data/mnist.npz",
@@ -43,7 +43,7 @@ rule download_mnist:
 
 use rule download_mnist as download_cifar10 with:
     input:
-        library=library("data", "io"),
+        code=code_inputs("fetch_dataset"),
         source=source_inputs(SOURCES["cifar10"]),
     output:
         arrays=f"{RESULTS}/data/cifar10.npz",

@@ -5,7 +5,7 @@
 rule figure_plot:
     input:
         table=f"{RESULTS}/figures/fig{{figure}}{{suffix}}.csv",
-        library=library("theory", "plotting", "io"),
+        code=code_inputs("figure_plot"),
     output:
         pdf=f"{RESULTS}/figures/fig{{figure}}{{suffix}}.pdf",
         png=report(
@@ -40,7 +40,7 @@ rule figure_plot:
 use rule figure_plot as fig5_sampled_noise_plot with:
     input:
         table=f"{RESULTS}/figures/fig5_sampled_noise.csv",
-        library=library("plotting", "io"),
+        code=code_inputs("figure_plot"),
     output:
         pdf=f"{RESULTS}/figures/fig5_sampled_noise.pdf",
         png=report(
@@ -67,7 +67,7 @@ use rule figure_plot as fig5_sampled_noise_plot with:
 rule spectra_plot:
     input:
         spectra=expand(f"{RESULTS}/spectra/{{dataset}}.npz", dataset=DATASETS),
-        library=library("plotting", "spectra", "io"),
+        code=code_inputs("spectra_plot"),
     output:
         pdf=f"{RESULTS}/figures/spectra.pdf",
         png=report(

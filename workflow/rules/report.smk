@@ -6,7 +6,7 @@
 rule claims:
     input:
         tables=claim_tables,
-        library=library("claims", "report", "io"),
+        code=code_inputs("claims"),
     output:
         claims=report(
             f"{RESULTS}/claims.csv", caption="../report/claims.rst", category="Claims"
@@ -41,7 +41,7 @@ rule provenance:
     input:
         claims=f"{RESULTS}/claims.csv",
         figures=figure_outputs(*config["figures"]),
-        library=library("report", "io"),
+        code=code_inputs("provenance"),
     output:
         provenance=report(
             f"{RESULTS}/provenance.json",

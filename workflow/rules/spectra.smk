@@ -5,7 +5,7 @@
 rule spectrum:
     input:
         arrays=f"{RESULTS}/data/{{dataset}}.npz",
-        library=library("data", "spectra", "io"),
+        code=code_inputs("spectrum"),
     output:
         spectrum=f"{RESULTS}/spectra/{{dataset}}.npz",
     log:

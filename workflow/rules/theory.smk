@@ -5,7 +5,7 @@
 
 rule figure_data:
     input:
-        library=library("theory", "scalar", "curves", "notes", "io"),
+        code=code_inputs("figure_data"),
     output:
         table=f"{RESULTS}/figures/fig{{figure}}{{suffix}}.csv",
         notes=f"{RESULTS}/figures/fig{{figure}}{{suffix}}_notes.json",

@@ -6,7 +6,7 @@ rule train_linear:
     input:
         spectrum=f"{RESULTS}/spectra/{{dataset}}.npz",
         arrays=f"{RESULTS}/data/{{dataset}}.npz",
-        library=library("linear", "data", "spectra", "io"),
+        code=code_inputs("train_linear"),
     output:
         run=f"{RESULTS}/linear/{{dataset}}_{{model}}.npz",
     log:
@@ -37,7 +37,7 @@ rule train_linear:
 rule train_sampled_noise:
     input:
         arrays=f"{RESULTS}/data/{{dataset}}.npz",
-        library=library("linear", "data", "spectra", "io"),
+        code=code_inputs("train_sampled_noise"),
     output:
         run=f"{RESULTS}/linear/{{dataset}}_DAE-sampled.npz",
     log:
@@ -69,7 +69,7 @@ rule train_nonlinear:
     input:
         spectrum=f"{RESULTS}/spectra/{{dataset}}.npz",
         arrays=f"{RESULTS}/data/{{dataset}}.npz",
-        library=library("nonlinear", "linear", "data", "spectra", "io"),
+        code=code_inputs("train_nonlinear"),
     output:
         run=f"{RESULTS}/nonlinear/{{dataset}}_{{model}}.npz",
     log:

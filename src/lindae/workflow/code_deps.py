@@ -1,0 +1,86 @@
+"""Which library files a rule script depends on, derived from its imports (never listed by hand).
+
+Snakemake reruns a job when its script changes, but not when a module that script imports
+changes. The workflow therefore declares, as inputs of each rule, the library files its script
+imports, directly or through other library modules. They are found by reading the ``import``
+statements (anywhere in a file, so lazy imports count too) of the script and then of each
+library module it reaches, without importing anything: cheap at parse time and free of side
+effects. Paths come back relative to a base folder (the working directory), so that a copied or
+moved checkout plans the same jobs.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+
+__all__ = ["imported_modules", "module_file", "library_dependencies"]
+
+
+def imported_modules(source: str, package: str | None = None) -> set[str]:
+    """Absolute names of the modules ``source`` imports (``from . import x`` resolved in
+    ``package``). ``from a import b`` yields ``a`` and ``a.b`` (``b`` may be a submodule)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                if package is None:
+                    continue
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1])
+                module = f"{base}.{node.module}" if node.module else base
+            else:
+                module = node.module or ""
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def module_file(name: str, roots: Iterable[Path]) -> Path | None:
+    """The file of module ``name`` under one of ``roots`` (a package's ``__init__.py``)."""
+    relative = Path(*name.split("."))
+    for root in roots:
+        for candidate in (root / relative.with_suffix(".py"), root / relative / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+@cache
+def _closure(script: Path, roots: tuple[Path, ...]) -> frozenset[Path]:
+    found: set[Path] = set()
+    pending = [(script, None)]
+    while pending:
+        path, package = pending.pop()
+        for name in imported_modules(path.read_text(encoding="utf-8"), package):
+            parts = name.split(".")
+            # importing a.b.c runs a/__init__.py and a/b/__init__.py first
+            for depth in range(1, len(parts) + 1):
+                prefix = ".".join(parts[:depth])
+                target = module_file(prefix, roots)
+                if target is None or target in found:
+                    continue
+                found.add(target)
+                is_package = target.name == "__init__.py"
+                pending.append((target, prefix if is_package else prefix.rpartition(".")[0]))
+    return frozenset(found)
+
+
+def library_dependencies(
+    script: str | os.PathLike[str],
+    roots: Iterable[str | os.PathLike[str]],
+    relative_to: str | os.PathLike[str] = ".",
+) -> list[str]:
+    """Sorted paths (relative to ``relative_to``) of every file under ``roots`` that ``script``
+    imports, directly or transitively; modules outside ``roots`` (numpy, torch...) are ignored.
+    """
+    closure = _closure(
+        Path(script).resolve(), tuple(Path(root).resolve() for root in roots)
+    )
+    base = Path(relative_to).resolve()
+    return sorted(os.path.relpath(path, base) for path in closure)
