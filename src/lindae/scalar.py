@@ -10,13 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from .theory import scalar_loss_gradient
+from .tables import rows
+from .theory import scalar_loss, scalar_loss_gradient
 
 FloatArray = NDArray[np.float64]
 
-__all__ = ["ScalarTrajectory", "legacy_uniform_inits", "gradient_descent"]
+__all__ = [
+    "ScalarTrajectory",
+    "legacy_uniform_inits",
+    "gradient_descent",
+    "gradient_flow_mapping",
+    "trajectory_rows",
+]
 
 
 def legacy_uniform_inits(
@@ -72,3 +80,60 @@ def gradient_descent(
         w1, w2 = w1 - lr * grad_w1, w2 - lr * grad_w2
         history_w1[step], history_w2[step] = w1, w2
     return ScalarTrajectory(history_w1, history_w2)
+
+
+def gradient_flow_mapping(
+    w1_0: float, w2_0: float, lam: float, noise: float, decay: float, lr: float, epoch: FloatArray
+) -> FloatArray:
+    """u(t) = w1 w2 of the S5 gradient flow dw/dt = -lr grad, by adaptive integration.
+
+    With weight decay there is no closed form for unbalanced inits; DOP853 at rtol 1e-10 is
+    far below what a figure can show.
+    """
+    from scipy.integrate import solve_ivp
+
+    def rhs(_, w):
+        grad_w1, grad_w2 = scalar_loss_gradient(w[0], w[1], lam, noise, decay)
+        return [-lr * grad_w1, -lr * grad_w2]
+
+    solution = solve_ivp(
+        rhs,
+        (epoch[0], epoch[-1]),
+        [w1_0, w2_0],
+        method="DOP853",
+        t_eval=epoch,
+        rtol=1e-10,
+        atol=1e-13,
+    )
+    if not solution.success:
+        raise RuntimeError(f"gradient-flow integration failed: {solution.message}")
+    return solution.y[0] * solution.y[1]
+
+
+def trajectory_rows(
+    trajectory: ScalarTrajectory, panel: str, model: str, **labels: float
+) -> list[pd.DataFrame]:
+    """Long-form rows of a GD run: w1, w2, the mapping, the weight norm and the loss S5."""
+    epoch = np.arange(trajectory.w1.shape[0])
+    runs = np.arange(trajectory.w1.shape[1])
+    lam, noise, decay = labels["lam"], labels["noise"], labels["decay"]
+    quantities = {
+        "w1": trajectory.w1,
+        "w2": trajectory.w2,
+        "mapping": trajectory.mapping,
+        "weight_norm": trajectory.weight_norm,
+        "loss": scalar_loss(trajectory.w1, trajectory.w2, lam, noise, decay),
+    }
+    return [
+        rows(
+            values,
+            epoch,
+            panel=panel,
+            source="simulation",
+            model=model,
+            quantity=name,
+            run=runs,
+            **labels,
+        )
+        for name, values in quantities.items()
+    ]

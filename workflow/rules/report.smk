@@ -5,7 +5,7 @@
 
 rule claims:
     input:
-        tables=claim_tables,
+        tables=[path for paths in claim_inputs().values() for path in paths.values()],
         code=code_inputs("claims"),
     output:
         claims=report(
@@ -24,12 +24,9 @@ rule claims:
         mem_mb=3000,
         runtime=10,
     params:
+        tables=claim_inputs(),
+        settings={stem: figure.settings(config) for stem, figure in REGISTRY.items()},
         thresholds=config["claims"],
-        fig3_wdae_rule=config["fig3"]["corrected_wdae_rule"],
-        fig5_decay=config["linear"]["decay"],
-        settings=lambda wildcards: {
-            str(f): figure_settings(f) for f in config["figures"]
-        },
         variants=config["variants"],
     message:
         sized("Checking each figure's claim on its data")

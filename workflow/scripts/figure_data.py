@@ -1,17 +1,20 @@
-"""Rule figure_data: the long-form table and variant note of one data-free figure (Figs 1-4)."""
+"""Rules <stem>_data: one figure's tables (every number it draws) and notes, in one rendering."""
 
-from lindae.curves import figure_table
+from lindae.figures import figure, load_inputs
 from lindae.io import job_log, write_json, write_table
-from lindae.notes import variant_notes
 
-params = snakemake.params
+params, output = snakemake.params, snakemake.output
 with job_log(snakemake.log[0]) as log:
-    log.info(
-        "figure %d, variant %s, settings %s", params.figure, params.variant, dict(params.settings)
-    )
-    table = figure_table(params.figure, params.settings, params.variant)
-    write_table(table, snakemake.output.table)
-    write_json(
-        variant_notes(params.figure, params.variant, params.settings), snakemake.output.notes
-    )
-    log.info("wrote %d rows to %s", len(table), snakemake.output.table)
+    drawn = figure(params.stem)
+    log.info("%s (%s), settings %s", drawn.title, params.variant, params.settings)
+    inputs = load_inputs(**params.inputs)
+    tables = drawn.tables(inputs, params.settings, params.variant)
+    for name in drawn.table_names():
+        write_table(tables[name], output[name])
+        log.info("wrote %d rows to %s", len(tables[name]), output[name])
+    if drawn.has_notes:
+        notes = drawn.notes(params.settings, params.variant, tables)
+        for span in notes.get("nan_spans", []):  # a published figure's silent overflow
+            log.warning("authors' closed form is NaN from epoch %(first_nan_epoch)d: "
+                        "%(dataset)s %(model)s mode %(mode)d", span)
+        write_json(notes, output.notes)

@@ -1,0 +1,83 @@
+"""Companion of Fig. 5: the eigenvalue spectrum of each dataset, with the WDAE threshold.
+
+Weight decay gamma kills every mode with lambda_bar < gamma, so the spectrum shows at a glance
+how many modes each dataset's WDAE can learn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from ..tables import assemble, rows, select
+from .base import Figure, Settings, Tables
+from .drawing import dataset_title, plt
+
+
+class Spectra(Figure):
+    stem, title, family = "spectra", "Spectra", "5"
+    variants, inputs, has_notes = ("corrected",), ("spectra",), False
+
+    def settings(self, config: Settings) -> dict[str, Any]:
+        return {"decay": config["linear"]["decay"]}
+
+    def tables(self, inputs, settings, variant) -> dict[str, pd.DataFrame]:
+        """Per dataset: every eigenvalue of X^T X / N by rank, and the sample count N."""
+        parts = []
+        for dataset, spectrum in inputs["spectra"].items():
+            labels = dict(dataset=dataset, panel="spectrum", source="data", model="")
+            parts.append(
+                rows(
+                    spectrum.eigenvalues,
+                    quantity="eigenvalue",
+                    run=np.arange(1, spectrum.dimension + 1),
+                    **labels,
+                )
+            )
+            parts.append(rows([spectrum.n_samples], quantity="n_samples", **labels))
+        return {"curves": assemble(parts, leading=("dataset",))}
+
+    def claims(self, tables: Tables, settings, thresholds: Mapping[str, float], variant):
+        return []  # data, not a claim of the paper
+
+    def description(self, settings: Settings) -> str:
+        return (
+            "Eigenvalues of each dataset's uncentred second moment X^T X / N by rank (log-log), "
+            f"with the WDAE's weight decay gamma = {settings['decay']:g}: the linear WDAE never "
+            "learns the modes below that line."
+        )
+
+    def plot(self, tables: Tables, settings, style, variant):
+        table = tables["curves"]
+        datasets = list(dict.fromkeys(table["dataset"]))
+        figure, ax = plt.subplots(figsize=(6, 4), layout="constrained")
+        palette = sns.color_palette("deep", len(datasets))
+        for color, dataset in zip(palette, datasets, strict=True):
+            spectrum = select(table, dataset=dataset, quantity="eigenvalue")
+            n_samples = int(select(table, dataset=dataset, quantity="n_samples")["value"].iloc[0])
+            positive = spectrum[spectrum["value"] > 0]
+            ax.plot(
+                positive["run"],
+                positive["value"],
+                color=color,
+                label=f"{dataset_title(dataset)} (N = {n_samples:,})",
+            )
+        ax.axhline(
+            settings["decay"],
+            color=style["colors"]["wdae"],
+            linestyle="--",
+            label=rf"WDAE $\gamma = {settings['decay']:g}$: modes below are never learned",
+        )
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("mode rank i")
+        ax.set_ylabel(r"eigenvalue $\bar\lambda_i$ of $X^\top X / N$")
+        ax.legend(fontsize=8)
+        return figure
+
+
+FIGURE = Spectra()
