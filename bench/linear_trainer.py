@@ -19,8 +19,9 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-from lindae import linear  # noqa: E402
 from lindae.spectra import second_moment_spectrum  # noqa: E402
+from lindae.training import linear  # noqa: E402
+from lindae.training.driver import resolve_device, resolve_dtype  # noqa: E402
 
 
 def gemm_rate(dimension: int, hidden: int, dtype: torch.dtype, device: torch.device) -> float:
@@ -66,8 +67,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, help="a dataset .npz (train_images) to use instead")
     args = parser.parse_args()
 
-    device = linear.resolve_device(args.device)
-    dtype = linear.resolve_dtype(args.dtype)
+    device = resolve_device(args.device)
+    dtype = resolve_dtype(args.dtype)
     n, d, h = args.samples, args.dimension, args.hidden
     if args.data:
         from lindae.data import load_training_matrix

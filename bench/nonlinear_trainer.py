@@ -21,11 +21,13 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-from lindae import nonlinear  # noqa: E402
-from lindae.linear import resolve_device  # noqa: E402
+from lindae.models import MODELS, nonlinear_regularisers  # noqa: E402
+from lindae.training import nonlinear  # noqa: E402
+from lindae.training.driver import resolve_device  # noqa: E402
 
 SIZES = {"mnist": (50000, 784, 256), "cifar10": (30000, 3072, 512)}
-MODELS = {"AE": (0.0, 0.0), "WDAE": (0.0045, 0.0), "DAE": (0.0, 2.0)}
+#: The paper's regulariser amounts for the ReLU models.
+SETTINGS = {"weight_decay": 0.0045, "noise_std": 2.0}
 
 
 def gemm_rate(n: int, d: int, h: int, device: torch.device) -> float:
@@ -62,7 +64,8 @@ def main() -> None:
         eigenvalues = np.linspace(1.0, 0.1, d)
         eigenvectors = np.linalg.qr(np.random.default_rng(1).standard_normal((d, 4)))[0]
         peak = gemm_rate(n, d, h, device)
-        for model, (weight_decay, noise_std) in MODELS.items():
+        for model in MODELS:
+            noise_std, weight_decay = nonlinear_regularisers(model, SETTINGS)
             run = nonlinear.train_relu_autoencoder(
                 data,
                 eigenvalues,

@@ -13,19 +13,21 @@ messages users see):
 5. read-only data location: ``test_data.py::test_import_from_a_read_only_location``,
    ``test_read_only_file_mirror``
 6. config errors: ``test_config.py`` (every key type) and ``test_config_catalogue``
-7. divergent training: ``test_linear.py::test_divergent_run_names_epoch_and_bound``,
-   ``test_nonlinear.py::test_divergence_and_bad_activation``,
+7. divergent training: ``unit/test_training_linear.py::test_divergent_run_names_epoch_and_
+   bound``, ``unit/test_training_nonlinear.py::test_divergence_and_bad_activation``,
+   ``unit/test_training_driver.py::test_non_finite_loss_stops_with_the_message``,
    ``test_workflow_divergence_leaves_no_result``
-8. ``device: cuda`` without a GPU: ``test_linear.py::test_cuda_request_without_gpu_fails_
-   before_compute``, ``test_workflow_cuda_without_gpu_fails_before_training``
+8. ``device: cuda`` without a GPU: ``unit/test_training_driver.py::test_cuda_request_without_
+   gpu_fails_before_compute``, ``test_workflow_cuda_without_gpu_fails_before_training``
 9. SIGKILL mid-training: ``test_sigkill_mid_training_then_rerun``, plus the stale-lock unit
    tests ``test_stale_locks_*``
 10. SIGINT: ``test_sigint_stops_cleanly_then_rerun``
 11. two invocations at once: ``test_concurrent_invocation_is_refused_by_the_lock``
 12. disk full / unwritable results: ``test_writer_failure_keeps_the_earlier_artefact``,
     ``test_unwritable_results_folder``, ``test_failure_inside_a_writer_is_not_disguised``
-13. determinism: ``test_linear.py::test_training_is_deterministic_on_cpu``,
-    ``test_nonlinear.py::test_identical_seeds_give_bitwise_identical_cpu_results``,
+13. determinism: ``unit/test_training_linear.py::test_training_is_deterministic_on_cpu``,
+    ``unit/test_training_nonlinear.py::test_identical_seeds_give_bitwise_identical_cpu_
+    results``,
     ``test_pin_threads``; in the workflow the reference run uses ``--cores 1``, the SIGKILL
     rerun ``--cores 2`` and the SIGINT rerun ``--cores 1`` again: each is compared bitwise
     with the reference (cases 9, 10)
@@ -413,7 +415,7 @@ def _epochs_lasting(seconds: float) -> int:
     Interrupting a job needs it to run long enough on a fast machine, without making a slow
     (or busy) one wait minutes; every run of a test module uses the same count.
     """
-    from lindae import linear
+    from lindae.training import linear
 
     rng = np.random.default_rng(0)
     eigenvalues = np.sort(rng.random(784))[::-1]

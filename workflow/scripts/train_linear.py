@@ -7,17 +7,19 @@ THREADS = pin_threads(snakemake.config, snakemake.threads)  # before numpy and t
 
 import torch
 
-from lindae import linear
 from lindae.data import load_training_matrix
 from lindae.io import job_log
+from lindae.models import linear_regularisers
 from lindae.spectra import load_spectrum
+from lindae.training import linear
+from lindae.training.driver import record_steps, resolve_device
 
 params, wildcards = snakemake.params, snakemake.wildcards
 settings = params.settings
 torch.set_num_threads(THREADS)
 with job_log(snakemake.log[0]) as log:
     spectrum = load_spectrum(snakemake.input.spectrum)
-    device = linear.resolve_device(params.device)  # fails here, before any compute
+    device = resolve_device(params.device)  # fails here, before any compute
     w1, w2 = linear.initial_weights(
         spectrum.dimension,
         settings["hidden"],
@@ -28,14 +30,13 @@ with job_log(snakemake.log[0]) as log:
     u0 = linear.authors_u0(w1, w2, params.u0_top_k)
     if settings["init"] == "decoupled":
         w1, w2 = linear.decoupled_weights(spectrum.eigenvectors, settings["hidden"], u0)
-    noise = settings["noise"] if wildcards.model == "DAE" else 0.0
-    decay = settings["decay"] if wildcards.model == "WDAE" else 0.0
+    noise, decay = linear_regularisers(wildcards.model, settings)
     common = dict(
         lr=settings["lr"],
         epochs=settings["epochs"],
         decay=decay,
         noise=noise,
-        steps=linear.record_steps(settings["epochs"], settings["record_every"]),
+        steps=record_steps(settings["epochs"], settings["record_every"]),
         device=str(device),
         dtype=settings["dtype"],
         progress=lambda step, loss: log.info("epoch %d loss %.6f", step, loss),

@@ -12,8 +12,9 @@ import torch
 
 from lindae.data import load_training_matrix
 from lindae.io import job_log, save_record
-from lindae.nonlinear import model_regularisers, train_relu_autoencoder
+from lindae.models import nonlinear_regularisers
 from lindae.spectra import load_spectrum
+from lindae.training.nonlinear import train_relu_autoencoder
 
 params, wildcards = snakemake.params, snakemake.wildcards
 settings = params.settings
@@ -21,7 +22,7 @@ torch.set_num_threads(THREADS)
 with job_log(snakemake.log[0]) as log:
     spectrum = load_spectrum(snakemake.input.spectrum)
     data = load_training_matrix(snakemake.input.arrays, spectrum.n_samples, dtype="float32")
-    weight_decay, noise_std = model_regularisers(wildcards.model, settings)
+    noise_std, weight_decay = nonlinear_regularisers(wildcards.model, settings)
     start, epochs = time.perf_counter(), settings["epochs"]
 
     def progress(epoch, loss):

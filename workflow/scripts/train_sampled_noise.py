@@ -11,27 +11,30 @@ THREADS = pin_threads(snakemake.config, snakemake.threads)  # before numpy and t
 
 import torch
 
-from lindae import linear
 from lindae.data import load_training_matrix
 from lindae.io import job_log
+from lindae.models import linear_regularisers
 from lindae.spectra import second_moment_spectrum
+from lindae.training import linear
+from lindae.training.driver import record_steps, resolve_device
 
 params, wildcards = snakemake.params, snakemake.wildcards
 settings, sampled = params.settings, params.sampled
 torch.set_num_threads(THREADS)
 with job_log(snakemake.log[0]) as log:
-    device = str(linear.resolve_device(params.device))
+    device = str(resolve_device(params.device))
     data = load_training_matrix(snakemake.input.arrays, sampled["subset"])
     spectrum = second_moment_spectrum(data, wildcards.dataset)
     w1, w2 = linear.initial_weights(
         spectrum.dimension, settings["hidden"], settings["init_scale"], settings["seed"], "DAE"
     )
     u0 = linear.authors_u0(w1, w2, params.u0_top_k)
+    noise, _ = linear_regularisers("DAE", settings)
     common = dict(
         lr=settings["lr"],
         epochs=sampled["epochs"],
-        noise=settings["noise"],
-        steps=linear.record_steps(sampled["epochs"], settings["record_every"]),
+        noise=noise,
+        steps=record_steps(sampled["epochs"], settings["record_every"]),
         device=device,
         dtype=settings["dtype"],
     )
@@ -62,6 +65,6 @@ with job_log(snakemake.log[0]) as log:
         dataset=wildcards.dataset,
         lr=settings["lr"],
         hidden=settings["hidden"],
-        noise=settings["noise"],
+        noise=noise,
         batch_size=sampled["batch_size"],
     )

@@ -14,15 +14,15 @@ Two exact algorithms for the same GD trajectory:
 :func:`train_sampled_noise` is beyond the paper: the same linear DAE with real Gaussian input
 noise drawn every epoch (full batch or minibatches), in data space.
 
-Every run records, after the update counts in ``steps``, the sorted singular values of W (the
-paper's "actual"), the eigen-projections v_i^T W v_i of all D modes, and the loss.
+Every run goes through :func:`lindae.training.driver.run_epochs` and records, after the update
+counts in ``steps``, the sorted singular values of W (the paper's "actual"), the
+eigen-projections v_i^T W v_i of all D modes, and the loss.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,34 +31,24 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
-from .io import save_record
+from .. import models
+from ..io import save_record
+from .driver import Progress, record_steps, resolve_device, resolve_dtype, run_epochs
 
 __all__ = [
-    "MODELS",
-    "DivergenceError",
-    "divergence_message",
     "Trajectory",
-    "resolve_device",
-    "resolve_dtype",
     "record_steps",
     "initial_weights",
     "authors_u0",
     "decoupled_weights",
-    "stability_bound",
     "train_eigenbasis",
     "train_dataspace",
     "train_sampled_noise",
     "save_run",
 ]
 
-#: Model name -> (uses weight decay, uses noise), in the authors' creation order.
-MODELS = {"AE": (False, False), "WDAE": (True, False), "DAE": (False, True)}
-
-Progress = Callable[[int, float], None]
-
-
-class DivergenceError(RuntimeError):
-    """Training produced non-finite weights or loss (learning rate above the stability bound)."""
+#: Reader of the current weights as the rotated factors (A = V^T W1, B = W2 V), float64 numpy.
+Rotated = Callable[[], tuple[NDArray, NDArray]]
 
 
 @dataclass
@@ -73,50 +63,18 @@ class Trajectory:
     extra: dict = field(default_factory=dict)
 
 
-def resolve_device(device: str) -> torch.device:
-    """``auto`` -> cuda when available else cpu; ``cuda`` without a GPU is an error (no compute)."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError(
-            "device: cuda was requested but no CUDA GPU is visible to PyTorch "
-            f"(torch {torch.__version__}, CUDA build: {torch.version.cuda or 'none'}); "
-            "nothing was trained. Set device: cpu, or device: auto (uses a GPU when one is "
-            "visible, else the CPU), in the config or with --config device=auto "
-            "(valid: device: auto|cpu|cuda)"
-        )
-    if device not in ("cpu", "cuda"):
-        raise ValueError(f"unknown device {device!r}; valid: device: auto|cpu|cuda")
-    return torch.device(device)
-
-
-def resolve_dtype(dtype: str) -> torch.dtype:
-    """``float32`` or ``float64`` -> the torch dtype."""
-    dtypes = {"float32": torch.float32, "float64": torch.float64}
-    if dtype not in dtypes:
-        raise ValueError(f"unknown dtype {dtype!r}; valid: {', '.join(dtypes)}")
-    return dtypes[dtype]
-
-
-def record_steps(epochs: int, record_every: int) -> NDArray[np.int64]:
-    """Update counts to record: 0, every k-th, and one after each (the authors' lagged records)."""
-    multiples = np.arange(0, epochs + 1, record_every)
-    steps = np.union1d(multiples, multiples + 1)
-    return steps[steps <= epochs].astype(np.int64)
-
-
 def initial_weights(
     dimension: int, hidden: int, scale: float, seed: int, model: str
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """The authors' init: W1 (D x H), then W2 (H x D), entries scale * N(0, 1), float32 draws.
 
-    One torch CPU generator seeded once per dataset; AE, WDAE and DAE draw in that order, so
-    ``model`` selects which consecutive pair of draws is returned.
+    One torch CPU generator seeded once per dataset; AE, WDAE and DAE draw in that order
+    (:data:`lindae.models.MODELS`), so ``model`` selects which consecutive pair of draws
+    is returned.
     """
-    if model not in MODELS:
-        raise ValueError(f"unknown model {model!r}; valid: {', '.join(MODELS)}")
+    models.model(model)  # a ValueError naming the valid models
     generator = torch.Generator().manual_seed(seed)
-    for name in MODELS:
+    for name in models.MODELS:
         w1 = scale * torch.randn(dimension, hidden, generator=generator)
         w2 = scale * torch.randn(hidden, dimension, generator=generator)
         if name == model:
@@ -140,33 +98,6 @@ def decoupled_weights(
     return eigenvectors @ core, core.T @ eigenvectors.T
 
 
-def stability_bound(top_eigenvalue: float) -> float:
-    """Largest stable GD step near the top mode's fixed point: lr < 1 / lambda_bar_1."""
-    return 1.0 / top_eigenvalue
-
-
-def divergence_message(
-    epoch: int,
-    loss: float,
-    lr: float,
-    bound: float | None = None,
-    last: tuple[int, float] | None = None,
-    rule: str = "full-batch GD is stable only for lr < 1/lambda_bar_1",
-) -> str:
-    """The text of a :class:`DivergenceError`: epoch, loss, learning rate, stability bound.
-
-    ``last`` is the (epoch, loss) of the last finite record, when there is one; ``rule`` says
-    what ``bound`` is.
-    """
-    seen = f"; last finite loss {last[1]:.6g} at epoch {last[0]}" if last else ""
-    limit = f"; {rule} = {bound:.4g}" if bound is not None else ""
-    return (
-        f"training diverged: non-finite weights or loss detected at epoch {epoch} "
-        f"(loss {loss:g}{seen}; learning rate {lr:g}{limit}); lower the learning rate "
-        "in the config. No result file was written."
-    )
-
-
 def _singular_values(a: NDArray, b: NDArray) -> NDArray[np.float64]:
     """Singular values of A B (A: D x H, B: H x D) from the H x H core of two QR factorisations."""
     _, r_a = np.linalg.qr(a)
@@ -174,25 +105,9 @@ def _singular_values(a: NDArray, b: NDArray) -> NDArray[np.float64]:
     return np.linalg.svd(r_a @ r_b.T, compute_uv=False)
 
 
-def _record(a: NDArray, b: NDArray, eigenvalues: NDArray, noise: float, decay: float):
-    """(singular values, eigen-projections, loss) of the rotated factors A, B, in float64."""
-    projections = np.einsum("ih,hi->i", a, b)
-    scaled = eigenvalues[:, None] * a
-    gram_b = b @ b.T
-    data_term = 0.5 * (
-        np.sum((a.T @ scaled) * gram_b) - 2.0 * eigenvalues @ projections + eigenvalues.sum()
-    )
-    loss = (
-        data_term
-        + 0.5 * noise * np.sum((a.T @ a) * gram_b)
-        + 0.5 * decay * (np.sum(a * a) + np.sum(b * b))
-    )
-    return _singular_values(a, b), projections, float(loss)
-
-
 def _run(
     update: Callable[[], None],
-    rotated: Callable[[], tuple[NDArray, NDArray]],
+    rotated: Rotated,
     eigenvalues: NDArray,
     noise: float,
     decay: float,
@@ -201,35 +116,36 @@ def _run(
     steps: Sequence[int],
     progress: Progress | None,
 ) -> Trajectory:
-    """Drive ``update`` for ``epochs`` steps, recording after the update counts in ``steps``."""
-    steps = np.asarray(sorted(set(int(s) for s in steps if 0 <= s <= epochs)), dtype=np.int64)
-    records = []
-    start = time.perf_counter()
-    wanted = set(steps.tolist())
-    for step in range(epochs + 1):
-        if step > 0:
-            update()
-        if step in wanted:
-            a, b = rotated()
-            finite = bool(np.isfinite(a).all() and np.isfinite(b).all())
-            loss = math.nan
-            if finite:
-                singular_values, projections, loss = _record(a, b, eigenvalues, noise, decay)
-            if not (finite and np.isfinite(loss)):
-                last = (int(steps[len(records) - 1]), records[-1][2]) if records else None
-                raise DivergenceError(
-                    divergence_message(step, loss, lr, stability_bound(float(eigenvalues[0])), last)
-                )
-            records.append((singular_values, projections, loss))
-            if progress is not None:
-                progress(step, loss)
-    wall = time.perf_counter() - start
+    """Drive ``update`` through the shared driver, recording after the update counts in
+    ``steps`` the singular values, eigen-projections and loss (all float64)."""
+    recorded: list[tuple[NDArray, NDArray]] = []
+
+    def record(_epoch: int) -> float:
+        a, b = rotated()
+        if not (np.isfinite(a).all() and np.isfinite(b).all()):
+            return math.nan
+        projections = np.einsum("ih,hi->i", a, b)
+        scaled = eigenvalues[:, None] * a
+        gram_b = b @ b.T
+        data_term = 0.5 * (
+            np.sum((a.T @ scaled) * gram_b) - 2.0 * eigenvalues @ projections + eigenvalues.sum()
+        )
+        loss = (
+            data_term
+            + 0.5 * noise * np.sum((a.T @ a) * gram_b)
+            + 0.5 * decay * (np.sum(a * a) + np.sum(b * b))
+        )
+        recorded.append((_singular_values(a, b), projections))
+        return float(loss)
+
+    bound = models.stability_bound(float(eigenvalues[0]))
+    records = run_epochs(epochs, steps, record, update, lr, bound, progress=progress)
     return Trajectory(
-        steps=steps,
-        singular_values=np.array([r[0] for r in records]),
-        projections=np.array([r[1] for r in records]),
-        loss=np.array([r[2] for r in records]),
-        wall_seconds=wall,
+        steps=records.epochs,
+        singular_values=np.array([r[0] for r in recorded]),
+        projections=np.array([r[1] for r in recorded]),
+        loss=records.loss,
+        wall_seconds=records.wall_seconds,
     )
 
 
@@ -254,7 +170,7 @@ def train_eigenbasis(
     """
     torch_device, torch_dtype = resolve_device(device), resolve_dtype(dtype)
 
-    def tensor(array):
+    def tensor(array: NDArray) -> torch.Tensor:
         return torch.as_tensor(np.ascontiguousarray(array), dtype=torch_dtype, device=torch_device)
 
     lam = tensor(np.asarray(eigenvalues)[:, None])
@@ -263,7 +179,7 @@ def train_eigenbasis(
     b_t = tensor((w2 @ eigenvectors).T)  # B stored transposed: every D x H array contiguous
 
     @torch.no_grad()
-    def update():
+    def update() -> None:
         nonlocal a, b_t
         scaled = lam_noise * a  # (Lambda + sigma^2) A
         gram = a.T @ scaled  # A^T (Lambda + sigma^2) A (symmetric), from the old A
@@ -275,7 +191,7 @@ def train_eigenbasis(
             new_b_t.add_(b_t, alpha=-lr * decay)
         a, b_t = new_a, new_b_t
 
-    def rotated():
+    def rotated() -> tuple[NDArray, NDArray]:
         return a.double().cpu().numpy(), b_t.T.double().cpu().numpy()
 
     trajectory = _run(update, rotated, eigenvalues, noise, decay, lr, epochs, steps, progress)
@@ -283,14 +199,16 @@ def train_eigenbasis(
     return trajectory
 
 
-def _dataspace_state(data, eigenvectors, w1, w2, device, dtype):
+def _dataspace_state(
+    data: NDArray, eigenvectors: NDArray, w1: NDArray, w2: NDArray, device: str, dtype: str
+) -> tuple[torch.device, torch.Tensor, torch.Tensor, torch.Tensor, Rotated]:
     """Device, X and copies of W1, W2 as tensors, and a reader of the rotated factors (A, B)."""
     torch_device, torch_dtype = resolve_device(device), resolve_dtype(dtype)
     x = torch.as_tensor(np.ascontiguousarray(data), dtype=torch_dtype, device=torch_device)
     p = torch.as_tensor(w1, dtype=torch_dtype, device=torch_device).clone()
     q = torch.as_tensor(w2, dtype=torch_dtype, device=torch_device).clone()
 
-    def rotated():
+    def rotated() -> tuple[NDArray, NDArray]:
         return eigenvectors.T @ p.double().cpu().numpy(), q.double().cpu().numpy() @ eigenvectors
 
     return torch_device, x, p, q, rotated
@@ -320,7 +238,7 @@ def train_dataspace(
     n_samples = x.shape[0]
 
     @torch.no_grad()
-    def update():
+    def update() -> None:
         hidden = x @ p
         residual = (hidden @ q - x) / n_samples
         grad_p = x.T @ (residual @ q.T)
@@ -369,7 +287,7 @@ def train_sampled_noise(
     std = math.sqrt(noise)
 
     @torch.no_grad()
-    def update():
+    def update() -> None:
         order = (
             torch.randperm(n_samples, generator=generator, device=torch_device)
             if size < n_samples

@@ -5,7 +5,7 @@ weight layout), entries N(0, init_std^2). Loss: mean squared error over all N*D 
 Full-batch SGD; the WDAE adds SGD weight decay (grad += wd * w), the DAE adds Gaussian input
 noise drawn afresh every epoch (see :class:`NoisyInputs`). Gradients are written out by hand
 (10 N D H flops per epoch, all in GEMMs), which is both faster than autograd here and bitwise
-deterministic on CPU.
+deterministic on CPU. The epochs run through :func:`lindae.training.driver.run_epochs`.
 
 The mapping metric along the top-k eigen-directions v_i of Sigma = X^T X (eigenvalues
 s_i = N lambda_bar_i) is m_i = ((X_hat v_i) . (X v_i)) / s_i, computed by projection in
@@ -20,25 +20,21 @@ equals v_i^T W v_i. Two variants are recorded every ``record_every`` epochs, bef
 from __future__ import annotations
 
 import contextlib
-import math
 import time
-from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import torch
 from numpy.typing import NDArray
 
-from .linear import DivergenceError, divergence_message, resolve_device, resolve_dtype
+from ..models import nonlinear_stability_bound
+from .driver import Progress, record_epochs, resolve_device, resolve_dtype, run_epochs
 
 __all__ = [
     "NonlinearTrajectory",
     "initial_weights",
     "mapping_metric",
-    "effective_linear_parameters",
-    "model_regularisers",
     "train_relu_autoencoder",
     "NoisyInputs",
     "ACTIVATIONS",
@@ -48,8 +44,7 @@ __all__ = [
 ACTIVATIONS = ("relu", "linear")
 # Independent noise generators per DAE run; fixed, so results never depend on the thread count.
 NOISE_STREAMS = 8
-
-Progress = Callable[[int, float], None]
+RULE = "its linear limit is stable only for lr < D/(2 lambda_bar_1)"
 
 
 @dataclass
@@ -114,6 +109,7 @@ class NoisyInputs:
         return self.out
 
     def close(self) -> None:
+        """Shut the worker pool down."""
         if self.pool is not None:
             self.pool.shutdown()
 
@@ -134,28 +130,90 @@ def mapping_metric(
     return ((prediction @ directions) * data_projections).sum(dim=0) / strengths
 
 
-def model_regularisers(model: str, settings: Mapping[str, Any]) -> tuple[float, float]:
-    """(weight decay, input-noise std) of a nonlinear model."""
-    return {
-        "AE": (0.0, 0.0),
-        "WDAE": (settings["weight_decay"], 0.0),
-        "DAE": (0.0, settings["noise_std"]),
-    }[model]
+class _Epochs:
+    """The ``record``/``update`` callbacks of one ReLU run, sharing each epoch's forward pass.
 
-
-def effective_linear_parameters(
-    lr: float, weight_decay: float, noise_std: float, dimension: int
-) -> dict[str, float]:
-    """Linear-theory parameters equivalent to MSE-mean + SGD decay (PAPER.md section 4).
-
-    MSE over N*D entries is (2/D) times the S1/S2 loss, so alpha_eff = 2 alpha / D,
-    gamma_eff = wd D / 2 and sigma^2_eff = std^2 (exact for a linear net).
+    :meth:`forward` computes h = act(X_tilde W1^T) and the residual X_hat - X into
+    preallocated buffers (the epoch loop allocates nothing of size N x D or N x H). ``record``
+    runs it, measures, and leaves it for the ``update`` of the same epoch, which runs it only
+    when that epoch was not recorded: one forward pass per epoch either way.
     """
-    return {
-        "lr": 2.0 * lr / dimension,
-        "decay": weight_decay * dimension / 2.0,
-        "noise": noise_std**2,
-    }
+
+    def __init__(
+        self,
+        x: torch.Tensor,
+        w1: torch.Tensor,
+        w2: torch.Tensor,
+        directions: torch.Tensor,
+        strengths: torch.Tensor,
+        lr: float,
+        weight_decay: float,
+        activation: str,
+        noise: NoisyInputs | None,
+    ) -> None:
+        self.x, self.w1, self.w2, self.lr, self.weight_decay = x, w1, w2, lr, weight_decay
+        self.directions, self.strengths, self.noise = directions, strengths, noise
+        self.relu = activation == "relu"
+        n_samples, dimension = x.shape
+        hidden = w1.shape[0]
+        self.entries = n_samples * dimension
+        self.data_projections = x @ directions  # X v_i, once
+        self.act = x.new_empty(n_samples, hidden)
+        self.grad_act = x.new_empty(n_samples, hidden)
+        self.residual = x.new_empty(n_samples, dimension)
+        self.noisy = x
+        self.fresh = False  # whether the buffers hold the forward pass of the current weights
+        self.faithful: list[NDArray] = []
+        self.corrected: list[NDArray] = []
+        self.metric_seconds = 0.0
+
+    def forward(self) -> None:
+        """Noisy inputs (DAE), hidden layer and residual X_hat - X of the current weights."""
+        self.noisy = self.noise.draw() if self.noise is not None else self.x
+        torch.mm(self.noisy, self.w1.T, out=self.act)
+        if self.relu:
+            self.act.clamp_min_(0.0)
+        torch.mm(self.act, self.w2.T, out=self.residual)
+        self.residual.sub_(self.x)  # in place: X_hat - X
+        self.fresh = True
+
+    def record(self, _epoch: int) -> float:
+        """Both mapping metrics and the loss of this epoch's forward pass."""
+        if not self.fresh:
+            self.forward()
+        tick = time.perf_counter()
+        # X_hat V = h (W2^T V): the same formula, projected through the hidden layer
+        # (O(N H k) instead of O(N D k)), for both passes.
+        decoder_directions = self.w2.T @ self.directions  # H x k
+        metric = mapping_metric(self.act, self.data_projections, decoder_directions, self.strengths)
+        clean_metric = metric
+        if self.noise is not None:  # clean pass act(X W1^T): grad_act is free until the update
+            clean = torch.mm(self.x, self.w1.T, out=self.grad_act)
+            clean = clean.clamp_min_(0.0) if self.relu else clean
+            clean_metric = mapping_metric(
+                clean, self.data_projections, decoder_directions, self.strengths
+            )
+        self.metric_seconds += time.perf_counter() - tick
+        self.faithful.append(metric.double().cpu().numpy())
+        self.corrected.append(clean_metric.double().cpu().numpy())
+        return float(torch.linalg.vector_norm(self.residual) ** 2) / self.entries
+
+    def update(self) -> None:
+        """One full-batch SGD step from this epoch's forward pass (run here if not recorded)."""
+        if not self.fresh:
+            self.forward()
+        residual = self.residual.mul_(2.0 / self.entries)  # G = dL/dX_hat of the mean
+        grad_w2 = residual.T @ self.act  # D x H
+        torch.mm(residual, self.w2, out=self.grad_act)  # N x H
+        if self.relu:
+            self.grad_act.mul_(self.act > 0)
+        grad_w1 = self.grad_act.T @ self.noisy  # H x D
+        if self.weight_decay:
+            grad_w1.add_(self.w1, alpha=self.weight_decay)
+            grad_w2.add_(self.w2, alpha=self.weight_decay)
+        self.w1.sub_(grad_w1, alpha=self.lr)
+        self.w2.sub_(grad_w2, alpha=self.lr)
+        self.fresh = False
 
 
 def train_relu_autoencoder(
@@ -186,92 +244,29 @@ def train_relu_autoencoder(
     if activation not in ACTIVATIONS:
         raise ValueError(f"unknown activation {activation!r}; valid: {', '.join(ACTIVATIONS)}")
     torch_device, torch_dtype = resolve_device(device), resolve_dtype(dtype)
-    x = torch.as_tensor(np.ascontiguousarray(data), dtype=torch_dtype, device=torch_device)
+
+    def tensor(array: NDArray) -> torch.Tensor:
+        return torch.as_tensor(np.ascontiguousarray(array), dtype=torch_dtype, device=torch_device)
+
+    x = tensor(data)
     n_samples, dimension = x.shape
     w1, w2 = (
         w.to(torch_device) for w in initial_weights(dimension, hidden, init_std, seed, torch_dtype)
     )
-    directions = torch.as_tensor(
-        np.ascontiguousarray(eigenvectors[:, :modes]), dtype=torch_dtype, device=torch_device
-    )
-    strengths = torch.as_tensor(
-        n_samples * np.asarray(eigenvalues[:modes]), dtype=torch_dtype, device=torch_device
-    )
-    data_projections = x @ directions  # X v_i, once
-    scale = 2.0 / (n_samples * dimension)  # d(mean squared error)/d(x_hat)
-    faithful, corrected, losses, recorded = [], [], [], []
-    metric_seconds = 0.0
-
-    # Preallocated work arrays: the epoch loop allocates nothing of size N x D or N x H.
-    def buffer(*shape):
-        return torch.empty(shape, dtype=torch_dtype, device=torch_device)
-
-    act, grad_act = buffer(n_samples, hidden), buffer(n_samples, hidden)
-    prediction = buffer(n_samples, dimension)
+    directions = tensor(eigenvectors[:, :modes])
+    strengths = tensor(n_samples * np.asarray(eigenvalues[:modes]))
     noise = NoisyInputs(x, noise_std, seed + 1, torch.get_num_threads()) if noise_std > 0 else None
-    start = time.perf_counter()
+    bound = nonlinear_stability_bound(float(eigenvalues[0]), dimension)
     with torch.no_grad(), noise if noise is not None else contextlib.nullcontext():
-        for epoch in range(epochs + 1):
-            noisy = noise.draw() if noise is not None else x
-            torch.mm(noisy, w1.T, out=act)
-            if activation == "relu":
-                act.clamp_min_(0.0)
-            torch.mm(act, w2.T, out=prediction)
-            if epoch % record_every == 0 or epoch == epochs:
-                tick = time.perf_counter()
-                # X_hat V = h (W2^T V): the same formula, projected through the hidden layer
-                # (O(N H k) instead of O(N D k)), for both passes.
-                decoder_directions = w2.T @ directions  # H x k
-                metric = mapping_metric(act, data_projections, decoder_directions, strengths)
-                if noise is not None:  # clean pass relu(X W1^T): grad_act is free until backward
-                    clean = torch.mm(x, w1.T, out=grad_act)
-                    clean = clean.clamp_min_(0.0) if activation == "relu" else clean
-                    clean_metric = mapping_metric(
-                        clean, data_projections, decoder_directions, strengths
-                    )
-                else:
-                    clean_metric = metric
-                metric_seconds += time.perf_counter() - tick
-            residual = prediction.sub_(x)  # in place: X_hat - X
-            if epoch % record_every == 0 or epoch == epochs:
-                loss = float(torch.linalg.vector_norm(residual) ** 2) / (n_samples * dimension)
-                if not math.isfinite(loss):
-                    last = (recorded[-1], losses[-1]) if recorded else None
-                    raise DivergenceError(
-                        divergence_message(
-                            epoch,
-                            loss,
-                            lr,
-                            dimension / (2.0 * float(eigenvalues[0])),
-                            last,
-                            "its linear limit is stable only for lr < D/(2 lambda_bar_1)",
-                        )
-                    )
-                faithful.append(metric.double().cpu().numpy())
-                corrected.append(clean_metric.double().cpu().numpy())
-                losses.append(loss)
-                recorded.append(epoch)
-                if progress is not None:
-                    progress(epoch, loss)
-            if epoch == epochs:
-                break
-            residual.mul_(scale)  # G = dL/dX_hat
-            grad_w2 = residual.T @ act  # D x H
-            torch.mm(residual, w2, out=grad_act)  # N x H
-            if activation == "relu":
-                grad_act.mul_(act > 0)
-            grad_w1 = grad_act.T @ noisy  # H x D
-            if weight_decay:
-                grad_w1.add_(w1, alpha=weight_decay)
-                grad_w2.add_(w2, alpha=weight_decay)
-            w1.sub_(grad_w1, alpha=lr)
-            w2.sub_(grad_w2, alpha=lr)
+        run = _Epochs(x, w1, w2, directions, strengths, lr, weight_decay, activation, noise)
+        schedule = record_epochs(epochs, record_every)
+        records = run_epochs(epochs, schedule, run.record, run.update, lr, bound, RULE, progress)
     return NonlinearTrajectory(
-        epochs=np.asarray(recorded, dtype=np.int64),
-        faithful=np.array(faithful),
-        corrected=np.array(corrected),
-        loss=np.array(losses),
-        wall_seconds=time.perf_counter() - start,
-        metric_seconds=metric_seconds,
+        epochs=records.epochs,
+        faithful=np.array(run.faithful),
+        corrected=np.array(run.corrected),
+        loss=records.loss,
+        wall_seconds=records.wall_seconds,
+        metric_seconds=run.metric_seconds,
         extra={"device": str(torch_device), "dtype": dtype, "activation": activation},
     )

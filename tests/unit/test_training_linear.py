@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from lindae import linear, theory
+from lindae import models, theory
 from lindae.spectra import second_moment_spectrum
+from lindae.training import driver, linear
 
 N, D, H = 300, 24, 6
 
@@ -19,6 +20,7 @@ def problem():
 
 
 def test_record_steps():
+    assert linear.record_steps is driver.record_steps
     assert linear.record_steps(300, 100).tolist() == [0, 1, 100, 101, 200, 201, 300]
     assert linear.record_steps(5, 10).tolist() == [0, 1]
 
@@ -26,7 +28,7 @@ def test_record_steps():
 def test_initial_weights_follow_the_authors_draw_order():
     generator = torch.Generator().manual_seed(321)
     draws = [1e-4 * torch.randn(shape, generator=generator) for shape in [(D, H), (H, D)] * 3]
-    for index, model in enumerate(linear.MODELS):
+    for index, model in enumerate(models.MODELS):
         w1, w2 = linear.initial_weights(D, H, 1e-4, 321, model)
         assert np.array_equal(w1, draws[2 * index].double().numpy())
         assert np.array_equal(w2, draws[2 * index + 1].double().numpy())
@@ -156,7 +158,7 @@ def test_divergent_run_names_epoch_and_bound(problem):
     _, spectrum = problem
     w1, w2 = linear.initial_weights(D, H, 1e-1, 321, "AE")
     lr = 50.0 / spectrum.eigenvalues[0]
-    with pytest.raises(linear.DivergenceError) as raised:
+    with pytest.raises(driver.DivergenceError) as raised:
         linear.train_eigenbasis(
             spectrum.eigenvalues,
             spectrum.eigenvectors,
@@ -170,15 +172,6 @@ def test_divergent_run_names_epoch_and_bound(problem):
     assert "detected at epoch" in message
     assert f"{1 / spectrum.eigenvalues[0]:.4g}" in message and "lower the learning rate" in message
     assert "(loss nan; last finite loss " in message and "No result file was written" in message
-
-
-def test_cuda_request_without_gpu_fails_before_compute(monkeypatch):
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    with pytest.raises(RuntimeError, match="device: cuda was requested but no CUDA GPU"):
-        linear.resolve_device("cuda")
-    assert linear.resolve_device("auto") == torch.device("cpu")
-    with pytest.raises(ValueError, match=r"valid: device: auto\|cpu\|cuda"):
-        linear.resolve_device("tpu")
 
 
 def test_training_is_deterministic_on_cpu(problem):
