@@ -79,7 +79,8 @@ def hyperbola(target: float, half_width: float) -> list[NDArray]:
 
 def _frame(panel: str, quantity: str, shape: str = "", piece: float = np.nan, **arrays: Any):
     frame = pd.DataFrame({name: np.asarray(value).ravel() for name, value in arrays.items()})
-    frame["panel"], frame["quantity"], frame["shape"], frame["piece"] = panel, quantity, shape, piece
+    frame["panel"], frame["quantity"] = panel, quantity
+    frame["shape"], frame["piece"] = shape, piece
     for column in GEOMETRY_COLUMNS:
         if column not in frame:
             frame[column] = "" if column == "shape" else np.nan

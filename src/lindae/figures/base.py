@@ -66,9 +66,10 @@ class Figure(ABC):
     #: counterpart to differ from).
     has_notes: bool = True
 
-    @abstractmethod
     def settings(self, config: Settings) -> dict[str, Any]:
-        """The part of the workflow config this figure depends on (and only that)."""
+        """The part of the workflow config this figure depends on (and only that): by default
+        the section named like the figure (``fig1:`` ...)."""
+        return dict(config[self.stem])
 
     @abstractmethod
     def tables(self, inputs: Inputs, settings: Settings, variant: str) -> dict[str, pd.DataFrame]:

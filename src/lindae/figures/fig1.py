@@ -8,7 +8,6 @@ paths and the manifold of global minima.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,9 +33,6 @@ def _panel(noise: float) -> str:
 class Fig1(Figure):
     stem, title, family = "fig1", "Fig. 1", "1"
     extra_tables = ("landscape",)
-
-    def settings(self, config: Settings) -> dict[str, Any]:
-        return dict(config["fig1"])
 
     def tables(self, inputs, settings, variant) -> dict[str, pd.DataFrame]:
         check_variant(variant)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,9 +21,6 @@ from .drawing import plt, shade
 
 class Fig2(Figure):
     stem, title, family = "fig2", "Fig. 2", "2"
-
-    def settings(self, config: Settings) -> dict[str, Any]:
-        return dict(config["fig2"])
 
     @staticmethod
     def _lams(params: Settings, variant: str) -> list[float]:

@@ -9,7 +9,6 @@ right: the difference DAE - WDAE. Faithful: the notebook's inconsistent WDAE rat
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,9 +25,6 @@ _RULES = {"hessian": "1/(2 lam + gamma)", "notebook": "1/(2 lam + 2 gamma)"}
 
 class Fig3(Figure):
     stem, title, family = "fig3", "Fig. 3", "3"
-
-    def settings(self, config: Settings) -> dict[str, Any]:
-        return dict(config["fig3"])
 
     def tables(self, inputs, settings, variant) -> dict[str, pd.DataFrame]:
         check_variant(variant)

@@ -8,7 +8,6 @@ small balanced init (magenta), runs 1..R random inits with seeds stride*k.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -39,9 +38,6 @@ def _models(settings: Settings) -> list[tuple[str, str, float, float]]:
 class Fig4(Figure):
     stem, title, family = "fig4", "Fig. 4", "4"
     extra_tables = ("landscape",)
-
-    def settings(self, config: Settings) -> dict[str, Any]:
-        return dict(config["fig4"])
 
     @staticmethod
     def _inits(params: Settings) -> tuple[np.ndarray, np.ndarray]:

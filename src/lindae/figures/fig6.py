@@ -53,6 +53,9 @@ def effective_theory(
     )
 
 
+_THEORY_LABEL = "linear theory (effective parameters)"
+
+
 class Fig6(Figure):
     stem, title, family = "fig6", "Fig. 6", "6"
     inputs, trainer, has_agreement = ("spectra", "runs"), "nonlinear", True
@@ -77,37 +80,28 @@ class Fig6(Figure):
             )
             spectrum = inputs["spectra"][dataset]
             eigenvalues = spectrum.eigenvalues[: record["faithful"].shape[1]]
+            curves = {}
             if variant == "faithful":
                 values = np.vstack([np.zeros((1, eigenvalues.size)), record["faithful"][:-1]])
-                x = np.arange(values.shape[0])
+                simulated = (values, np.arange(values.shape[0]))
             else:
-                values, x = record["corrected"], epochs
                 t = np.arange(epochs[-1] + 1)
-                curves = effective_theory(record, eigenvalues, settings, model, t)
+                curves["theory"] = (effective_theory(record, eigenvalues, settings, model, t), t)
+                simulated = (record["corrected"], epochs)
+            curves["simulation"] = simulated
+            for source, (values, x) in curves.items():
                 for i, lam in enumerate(eigenvalues):
                     parts.append(
                         rows(
-                            curves[:, i],
-                            t,
-                            source="theory",
+                            values[:, i],
+                            x,
+                            source=source,
                             quantity="mapping",
                             lam=lam,
                             run=i + 1,
                             **labels,
                         )
                     )
-            for i, lam in enumerate(eigenvalues):
-                parts.append(
-                    rows(
-                        values[:, i],
-                        x,
-                        source="simulation",
-                        quantity="mapping",
-                        lam=lam,
-                        run=i + 1,
-                        **labels,
-                    )
-                )
         return {"curves": assemble(parts, leading=("dataset",))}
 
     def agreement(self, inputs, settings) -> pd.DataFrame:
@@ -253,7 +247,7 @@ class Fig6(Figure):
                 if source == "theory" and variant != "corrected":
                     continue
                 for model, group in select(curves, source=source).groupby("model", sort=False):
-                    label = model if source == "simulation" else "linear theory (effective parameters)"
+                    label = model if source == "simulation" else _THEORY_LABEL
                     for _, curve in group.groupby("run"):
                         ax.plot(
                             curve["epoch"],
