@@ -24,7 +24,7 @@ FIGURES ?=
 OVERRIDES = $(strip $(if $(DATA),data_root=$(abspath $(DATA))) $(if $(FIGURES),figures=[$(FIGURES)]))
 OFFLINE_ARGS = --configfile $(CONFIGS) $(if $(OVERRIDES),--config $(OVERRIDES))
 
-.PHONY: figures report test lint clean env
+.PHONY: figures report test lint clean env readme
 
 env: $(STAMP)
 
@@ -49,6 +49,10 @@ lint: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The README's table of figure targets, regenerated from the figure registry.
+readme: $(STAMP)
+	PYTHONPATH=src $(BIN)/python -m lindae.workflow.gallery README.md
 
 clean:
 	rm -rf results .snakemake

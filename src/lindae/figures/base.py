@@ -48,6 +48,8 @@ class Figure(ABC):
     stem: str = ""
     #: Human title ("Fig. 1"); companions name the figure they accompany.
     title: str = ""
+    #: What the figure demonstrates, in one sentence (its claims check it on the data).
+    gist: str = ""
     #: The paper figure this one belongs to (its report category and target).
     family: str = ""
     #: Renderings it is drawn in: both, or only ``corrected`` for companions beyond the paper.

@@ -32,6 +32,10 @@ def _panel(noise: float) -> str:
 
 class Fig1(Figure):
     stem, title, family = "fig1", "Fig. 1", "1"
+    gist = (
+        "The closed form predicts gradient descent from every init; noise moves the fixed "
+        "point and the minima towards the origin."
+    )
     extra_tables = ("landscape",)
 
     def tables(self, inputs, settings, variant) -> dict[str, pd.DataFrame]:

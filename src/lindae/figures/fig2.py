@@ -21,6 +21,10 @@ from .drawing import plt, shade
 
 class Fig2(Figure):
     stem, title, family = "fig2", "Fig. 2", "2"
+    gist = (
+        "Noise and the matched weight decay reach the same plateau, but weight decay gets "
+        "there later, much later for small lambda."
+    )
 
     @staticmethod
     def _lams(params: Settings, variant: str) -> list[float]:

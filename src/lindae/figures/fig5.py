@@ -65,6 +65,10 @@ def _record_positions(run: Mapping[str, Any], epochs: int, every: int, variant: 
 
 class Fig5(Figure):
     stem, title, family = "fig5", "Fig. 5", "5"
+    gist = (
+        "The theory tracks the trained models; weight decay delays learning and kills the "
+        "modes with lambda_bar < gamma, noise mainly lowers the plateaus."
+    )
     inputs, trainer, has_agreement = ("spectra", "runs"), "linear", True
     agreement_inputs = ("spectra", "runs", "sampled")
 

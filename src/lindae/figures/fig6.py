@@ -58,6 +58,10 @@ _THEORY_LABEL = "linear theory (effective parameters)"
 
 class Fig6(Figure):
     stem, title, family = "fig6", "Fig. 6", "6"
+    gist = (
+        "As in the linear theory, weight decay delays and shrinks the mapping and noise "
+        "mainly lowers its plateaus."
+    )
     inputs, trainer, has_agreement = ("spectra", "runs"), "nonlinear", True
     agreement_inputs = ("spectra", "runs")
 
