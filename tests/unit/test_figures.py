@@ -11,6 +11,7 @@ import pytest
 from lindae import landscape, theory
 from lindae.figures import REGISTRY, figure, paper_figure
 from lindae.figures.base import Figure
+from lindae.spectra import second_moment_spectrum
 from lindae.tables import COLUMNS, VARIANTS
 
 
@@ -150,3 +151,18 @@ def test_landscape_surface_round_trips_through_its_table():
     table = landscape.surface_rows("p", w1, w2, loss)
     back = landscape.grid_arrays(table, "p")
     assert all(np.array_equal(a, b) for a, b in zip(back, (w1, w2, loss), strict=True))
+
+
+def test_spectra_table_lists_every_eigenvalue_by_rank(default_config):
+    rng = np.random.default_rng(0)
+    spectrum = second_moment_spectrum(rng.random((50, 12)), "toy")
+    entry = figure("spectra")
+    settings = entry.settings(default_config)
+    tables = entry.tables({"spectra": {"toy": spectrum}}, settings, "corrected")
+    curves = tables["curves"]
+    eigen = curves[curves["quantity"] == "eigenvalue"]
+    assert eigen["run"].tolist() == list(range(1, 13))
+    assert np.array_equal(eigen["value"].to_numpy(), spectrum.eigenvalues)
+    assert curves[curves["quantity"] == "n_samples"]["value"].tolist() == [50]
+    drawn = entry.plot(tables, settings, default_config["style"], "corrected")
+    matplotlib.pyplot.close(drawn)

@@ -30,13 +30,9 @@ class Spectra(Figure):
         parts = []
         for dataset, spectrum in inputs["spectra"].items():
             labels = dict(dataset=dataset, panel="spectrum", source="data", model="")
+            ranks = np.arange(1, spectrum.dimension + 1)  # one point per mode, no time axis
             parts.append(
-                rows(
-                    spectrum.eigenvalues,
-                    quantity="eigenvalue",
-                    run=np.arange(1, spectrum.dimension + 1),
-                    **labels,
-                )
+                rows(spectrum.eigenvalues[None, :], quantity="eigenvalue", run=ranks, **labels)
             )
             parts.append(rows([spectrum.n_samples], quantity="n_samples", **labels))
         return {"curves": assemble(parts, leading=("dataset",))}
