@@ -83,3 +83,18 @@ def test_a_dry_run_does_not_write_the_report_placeholder(small_figures_checkout,
     small = (checkout / "small.yaml",)
     snakemake(checkout, "-n", "fig1", configs=small, checkout=checkout, env=ENV)
     assert not (checkout / "results" / "report" / "captions.rst").exists()
+
+
+def test_a_dry_run_leaves_a_killed_runs_locks_alone(small_figures_checkout, tmp_path):
+    """Only a real run clears stale locks (tests/test_faults.py), just before it locks."""
+    checkout = tmp_path / "checkout"
+    subprocess.run(["cp", "-a", str(small_figures_checkout), str(checkout)], check=True)
+    locks = checkout / ".snakemake" / "locks"
+    locks.mkdir(exist_ok=True)
+    (locks / "0.output.lock").write_text("results/figures/fig1.csv\n")
+    owners = checkout / ".snakemake" / "lindae-owners"
+    before = sorted(owners.iterdir()) if owners.is_dir() else []
+    result = snakemake(checkout, "-n", configs=(checkout / "small.yaml",), checkout=checkout)
+    assert "removed the Snakemake locks" not in result.stderr
+    assert (locks / "0.output.lock").is_file()
+    assert (sorted(owners.iterdir()) if owners.is_dir() else []) == before  # none registered

@@ -170,7 +170,7 @@ def final_outputs():
 def write_caption_placeholder():
     """`--report` reads the captions file for every figure, also after a run of single figure
     targets that never checked the claims: until rule claims writes it, a placeholder says so.
-    Called when a run succeeded (never while parsing: -n writes nothing), once figures exist.
+    Called when a run ends (never while parsing: -n writes nothing), once figures exist.
     """
     captions = Path(CAPTIONS_ABSOLUTE)
     if captions.exists() or not (Path(RESULTS) / "figures").is_dir():
