@@ -1,12 +1,18 @@
-"""Shared fixtures: repository paths, the default config, and a snakemake runner."""
+"""Shared fixtures and helpers: repository paths, the default config, the one Snakemake runner,
+throw-away checkouts and file-tree snapshots.
+"""
 
 from __future__ import annotations
 
 import copy
+import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -14,6 +20,17 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "config" / "config.yaml"
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 BIN = Path(sys.executable).parent
+# What a checkout needs to run the workflow (results and .snakemake are the working directory's).
+CHECKOUT = ("Snakefile", "workflow", "src", "config", "profiles", "envs")
+# Figs 1-4 at a fraction of the paper's epochs and runs: the same jobs, in seconds.
+SMALL_FIGURES = {
+    "figures": [1, 2, 3, 4],
+    "style": {"dpi": 50},
+    "fig1": {"epochs": 40, "runs": 3},
+    "fig2": {"epochs": 400},
+    "fig3": {"epochs": 400, "rate_grid": {"start": 0.0, "stop": 10.0, "step": 0.5}},
+    "fig4": {"epochs": 100, "random_runs": 3},
+}
 
 
 @pytest.fixture(scope="session")
@@ -28,25 +45,39 @@ def config(default_config) -> dict:
     return copy.deepcopy(default_config)
 
 
+def snakemake_command(
+    workdir: Path,
+    *args: str,
+    configs: tuple[Path, ...] = (),
+    checkout: Path = ROOT,
+) -> list[str]:
+    """The command line that runs ``checkout``'s workflow in ``workdir`` with the shipped
+    config plus ``configs``. No flags beyond ``args``: profiles/default applies
+    (rerun-incomplete), as for a user."""
+    return [
+        str(BIN / "snakemake"),
+        "-s",
+        str(checkout / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(checkout / "config" / "config.yaml"),
+        *map(str, configs),
+        *args,
+    ]
+
+
 def snakemake(
     workdir: Path,
     *args: str,
     configs: tuple[Path, ...] = (),
     check: bool = True,
     env: dict | None = None,
+    checkout: Path = ROOT,
 ) -> subprocess.CompletedProcess:
-    """Run this repository's workflow with its working directory in ``workdir``."""
-    command = [
-        str(BIN / "snakemake"),
-        "-s",
-        str(ROOT / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(CONFIG),
-        *map(str, configs),
-        *args,
-    ]
+    """Run the workflow of ``checkout`` (this repository) with its working directory in
+    ``workdir``; with ``check``, a failure raises with Snakemake's whole output."""
+    command = snakemake_command(workdir, *args, configs=configs, checkout=checkout)
     result = subprocess.run(command, capture_output=True, text=True, cwd=workdir, env=env)
     if check and result.returncode != 0:
         raise AssertionError(
@@ -58,3 +89,77 @@ def snakemake(
 def write_yaml(path: Path, payload: dict) -> Path:
     path.write_text(yaml.safe_dump(payload))
     return path
+
+
+def copy_checkout(destination: Path) -> Path:
+    """A throw-away copy of this checkout's workflow files (no results, caches or .snakemake),
+    for tests that move, copy or age the code itself. Returns ``destination``."""
+    destination.mkdir(parents=True, exist_ok=True)
+    ignore = shutil.ignore_patterns("__pycache__", ".snakemake", "results", "*.egg-info")
+    for name in CHECKOUT:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, destination / name, ignore=ignore, symlinks=True)
+        else:
+            shutil.copy2(source, destination / name)
+    return destination
+
+
+def write_fake_datasets(folder: Path) -> Path:
+    """Tiny MNIST- and CIFAR-shaped ``.npz`` files and a config overlay importing them
+    (``import_npz``), so that planning any target needs no download. Returns the overlay."""
+    overlay: dict = {"data_root": str(folder), "datasets": {}}
+    for name, shape in (("mnist", (28, 28)), ("cifar10", (32, 32, 3))):
+        images = np.zeros((4, *shape), np.uint8)
+        labels = np.zeros(4, np.uint8)
+        np.savez(
+            folder / f"{name}.npz",
+            train_images=images,
+            train_labels=labels,
+            test_images=images,
+            test_labels=labels,
+        )
+        overlay["datasets"][name] = {"import_npz": "{data_root}/" + f"{name}.npz"}
+    return write_yaml(folder / "fake_datasets.yaml", overlay)
+
+
+def tree_state(root: Path, skip: tuple[str, ...] = (".snakemake",)) -> dict[str, tuple]:
+    """Every file, folder and link under ``root`` (not ``root`` itself, nothing under the
+    top-level names in ``skip``): relative path -> (size, mtime_ns, mode)."""
+    state = {}
+    for folder, folders, files in os.walk(root):
+        if Path(folder) == root:
+            folders[:] = [name for name in folders if name not in skip]
+            files = [name for name in files if name not in skip]
+        for name in (*folders, *files):
+            path = Path(folder) / name
+            info = path.lstat()
+            state[str(path.relative_to(root))] = (info.st_size, info.st_mtime_ns, info.st_mode)
+    return state
+
+
+def job_stats(output: str) -> dict[str, int]:
+    """Job counts from the 'Job stats' table Snakemake prints first (empty: no job)."""
+    if "Job stats:" not in output:
+        return {}
+    table = output.split("Job stats:", 1)[1].split("total", 1)[0]
+    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, flags=re.M)}
+
+
+def planned_jobs(output: str) -> bool:
+    """Whether a dry run's output plans any job (False: nothing to be done)."""
+    if "Nothing to be done" in output:
+        return False
+    assert "Job stats:" in output, output
+    return True
+
+
+@pytest.fixture(scope="session")
+def small_figures_checkout(tmp_path_factory) -> Path:
+    """A copy of this checkout that has run its default target for Figs 1-4 at small settings
+    (``small.yaml``: figures, claims, provenance), working directory = checkout, as with
+    `make figures`. Read-only for tests: copy it (``cp -a``) before changing anything."""
+    checkout = copy_checkout(tmp_path_factory.mktemp("figures") / "checkout")
+    small = write_yaml(checkout / "small.yaml", SMALL_FIGURES)
+    snakemake(checkout, "--cores", "2", configs=(small,), checkout=checkout)
+    return checkout

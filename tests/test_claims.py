@@ -1,4 +1,4 @@
-"""Claims, report captions and provenance (lindae.claims, lindae.report) on small inputs."""
+"""Claims, report captions and provenance (lindae.claims, lindae.workflow) on small inputs."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import pytest
 from conftest import ROOT
 from docutils.core import publish_parts
 
-from lindae import claims, report
+from lindae import claims
 from lindae.claims import Claim
+from lindae.workflow import captions, provenance
 
 
 def _fig4_table(norms_wdae, norms_dae, limit=1.3484, fixed=10 / 11, epochs=(0, 999)):
@@ -92,7 +93,9 @@ def test_caption_template_renders_one_block_per_figure_variant():
         ]
     )
     settings = {"1": {"lam": 1.0, "noise_levels": [0, 1, 5]}, "2": {"lr": 0.001}}
-    template = jinja2.Template(report.caption_template(frame, settings, ["faithful", "corrected"]))
+    template = jinja2.Template(
+        captions.caption_template(frame, settings, ["faithful", "corrected"])
+    )
 
     class Wildcards:
         def __init__(self, figure, suffix):
@@ -118,25 +121,25 @@ def test_claims_summary_lists_failures():
             Claim("1", "faithful", "ok", "x", 0.0, "<=", 1.0),
         ]
     )
-    summary = report.claims_summary(frame)
+    summary = captions.claims_summary(frame)
     assert summary.startswith("1 of 2 claims FAIL") and "decay_fixes_the_norm" in summary
-    assert report.claims_summary(frame.iloc[1:]) == "All 1 claims pass."
+    assert captions.claims_summary(frame.iloc[1:]) == "All 1 claims pass."
 
 
 def test_config_hash_ignores_key_order_and_sees_values():
     first = {"a": 1, "b": {"c": [1, 2]}}
-    assert report.config_hash(first) == report.config_hash({"b": {"c": [1, 2]}, "a": 1})
-    assert report.config_hash(first) != report.config_hash({"a": 2, "b": {"c": [1, 2]}})
+    assert provenance.config_hash(first) == provenance.config_hash({"b": {"c": [1, 2]}, "a": 1})
+    assert provenance.config_hash(first) != provenance.config_hash({"a": 2, "b": {"c": [1, 2]}})
 
 
 def test_seeds_and_git_state(tmp_path, default_config):
-    seeds = report.find_seeds(default_config)
+    seeds = provenance.find_seeds(default_config)
     assert seeds["nonlinear.seed"] == default_config["nonlinear"]["seed"]
     assert seeds["fig1.seed_stride"] == default_config["fig1"]["seed_stride"]
-    state = report.git_state(ROOT)
+    state = provenance.git_state(ROOT)
     if state["commit"] is not None:  # a git checkout (CI's clone is one)
         assert len(state["commit"]) == 40 and isinstance(state["dirty"], bool)
-    assert report.git_state(tmp_path)["commit"] is None
+    assert provenance.git_state(tmp_path)["commit"] is None
 
 
 def test_benchmark_times_sum_per_stage(tmp_path):
@@ -147,7 +150,7 @@ def test_benchmark_times_sum_per_stage(tmp_path):
             header + f"{seconds}\t0:00:02\t100.5\t1\t1\t1\t0\t0\t0\t1\n"
         )
     (tmp_path / "agreement.tsv").write_text(header + "0.25\t0:00:00\t-\t1\t1\t1\t0\t0\t0\t1\n")
-    times = report.benchmark_times(tmp_path)
+    times = provenance.benchmark_times(tmp_path)
     assert times["train"] == {"jobs": 2, "seconds": 4.0, "max_seconds": 2.5, "max_rss_mb": 100.5}
     assert times["plot"]["jobs"] == 1
     assert times["agreement"] == {

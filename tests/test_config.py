@@ -3,7 +3,7 @@
 import pytest
 from conftest import SCHEMA, snakemake, write_yaml
 
-from lindae.config import ConfigError, check_config, config_problems, load_schema
+from lindae.workflow.config import ConfigError, check_config, config_problems, load_schema
 
 
 @pytest.fixture(scope="module")

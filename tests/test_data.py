@@ -25,11 +25,13 @@ from lindae.data import (
     ARRAY_KEYS,
     DATASETS,
     DatasetFileError,
+    import_dataset,
+    load_training_matrix,
+)
+from lindae.workflow.download import (
     DownloadError,
     describe_source,
     fetch_dataset,
-    import_dataset,
-    load_training_matrix,
     resolve_location,
     resolve_settings,
     source_inputs,

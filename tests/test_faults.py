@@ -54,13 +54,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import BIN, CONFIG, ROOT, SCHEMA, snakemake, write_yaml
+from conftest import CONFIG, ROOT, SCHEMA, snakemake, snakemake_command, write_yaml
 from test_data import fetch, synthetic_mnist, url, write_mnist_mirror
 
-from lindae import io, locks
-from lindae.config import config_problems, load_schema
-from lindae.data import DownloadError
-from lindae.threads import pin_threads
+from lindae import io
+from lindae.workflow import locks
+from lindae.workflow.config import config_problems, load_schema
+from lindae.workflow.download import DownloadError
+from lindae.workflow.threads import pin_threads
 
 matplotlib.use("Agg")
 
@@ -443,25 +444,10 @@ def _override(root: Path, epochs: int) -> dict:
     }
 
 
-def _command(workdir: Path, *args: str, configs: tuple[Path, ...] = ()) -> list[str]:
-    # no flags beyond the arguments: profiles/default applies (rerun-incomplete)
-    return [
-        str(BIN / "snakemake"),
-        "-s",
-        str(ROOT / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(CONFIG),
-        str(workdir / "small.yaml"),
-        *map(str, configs),
-        *args,
-    ]
-
-
 def _run(
     workdir: Path, *args: str, check: bool = True, env=None, configs: tuple[Path, ...] = ()
 ) -> subprocess.CompletedProcess:
+    """The shared runner (conftest), with the small settings of this module."""
     small = (workdir / "small.yaml", *configs)
     return snakemake(workdir, *args, configs=small, check=check, env=env)
 
@@ -470,7 +456,7 @@ def _start(workdir: Path, *args: str) -> subprocess.Popen:
     """snakemake in its own process group (like a terminal's foreground job)."""
     log = open(workdir / "snakemake.out", "w")  # noqa: SIM115 (closed with the process)
     return subprocess.Popen(
-        _command(workdir, *args),
+        snakemake_command(workdir, *args, configs=(workdir / "small.yaml",)),
         cwd=workdir,
         stdout=log,
         stderr=subprocess.STDOUT,

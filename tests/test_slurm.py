@@ -25,7 +25,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from conftest import BIN, CONFIG, ROOT
+from conftest import ROOT, job_stats, snakemake
 
 pytestmark = pytest.mark.slurm
 
@@ -51,15 +51,7 @@ SIZE = re.compile(r"\[threads=\d+, mem_mb=\d+, runtime=\d+ min(, gpu=\d+)?\]$")
 
 def run_snakemake(workdir: Path, *args: str, env: dict | None = None):
     """This repository's workflow on the quick preset, working directory ``workdir``."""
-    command = [str(BIN / "snakemake"), "-s", str(ROOT / "Snakefile"), "--directory", str(workdir)]
-    command += ["--configfile", str(CONFIG), str(QUICK), *args]
-    return subprocess.run(command, capture_output=True, text=True, cwd=workdir, env=env)
-
-
-def job_stats(output: str) -> dict[str, int]:
-    """Job counts from the 'Job stats' table Snakemake prints first."""
-    table = output.split("Job stats:", 1)[1].split("total", 1)[0]
-    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, flags=re.M)}
+    return snakemake(workdir, *args, configs=(QUICK,), check=False, env=env)
 
 
 # --- the profile, no daemons ----------------------------------------------------------------
@@ -67,9 +59,7 @@ def job_stats(output: str) -> dict[str, int]:
 
 def dry_run(tmp_path: Path, profile: Path = PROFILE) -> str:
     """Dry run of the paper preset through a SLURM profile (plans only, touches no network)."""
-    command = [str(BIN / "snakemake"), "-s", str(ROOT / "Snakefile"), "--directory", str(tmp_path)]
-    command += ["--configfile", str(CONFIG), "--profile", str(profile), "-n"]
-    result = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
+    result = snakemake(tmp_path, "--profile", str(profile), "-n", check=False)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     return output

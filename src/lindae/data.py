@@ -1,4 +1,4 @@
-"""Real datasets (MNIST, CIFAR-10): download or import, then one canonical ``.npz`` per dataset.
+"""Real datasets (MNIST, CIFAR-10): their facts, one canonical ``.npz`` each, the data matrix.
 
 Every later stage reads the same four uint8 arrays, whatever their origin:
 
@@ -8,37 +8,25 @@ Every later stage reads the same four uint8 arrays, whatever their origin:
 ``train_labels``, ``test_labels``
     class indices 0-9, shape ``(N,)``.
 
-Two ways to get them:
-
-* :func:`fetch_dataset` downloads through torchvision's own code (its dataset classes,
-  ``download_and_extract_archive`` and md5 checks) with the mirror list and checksums from the
-  configuration; ``file://`` mirrors work the same way, which is how offline machines use a local
-  copy of the original files.
-* :func:`import_dataset` validates a pre-extracted ``.npz`` holding the four arrays (for sites
-  that have the pixels but not the original archives, e.g. CIFAR-10 without its tarball).
-
-Either writes a JSON manifest beside the arrays that records where the data came from.
+:func:`import_dataset` validates a pre-extracted ``.npz`` holding the four arrays (for sites
+that have the pixels but not the original archives, e.g. CIFAR-10 without its tarball) and
+writes it, with a JSON manifest recording where the data came from, as the canonical file;
+:func:`validate_arrays`, :func:`dataset_manifest` and :func:`write_dataset` are the same steps
+for arrays obtained otherwise (the workflow's downloader, :mod:`lindae.workflow.download`).
 :func:`load_training_matrix` turns the canonical file into the data matrix ``X`` of the linear
-models. torchvision is imported only when downloading, so the workflow can import this module
-cheaply at parse time. Never imports snakemake.
+models. Never imports snakemake, torchvision or :mod:`lindae.workflow`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import os
-import shutil
-import socket
-import time
-import urllib.request
 import zipfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import numpy as np
 
@@ -48,15 +36,13 @@ __all__ = [
     "DATASETS",
     "ARRAY_KEYS",
     "DatasetInfo",
-    "DownloadError",
     "DatasetFileError",
-    "fetch_dataset",
+    "dataset_info",
+    "validate_arrays",
+    "dataset_manifest",
+    "write_dataset",
     "import_dataset",
     "load_training_matrix",
-    "resolve_location",
-    "resolve_settings",
-    "source_inputs",
-    "describe_source",
 ]
 
 LOG = logging.getLogger(__name__)  # a child of "lindae": lindae.io.job_log captures it
@@ -84,34 +70,13 @@ DATASETS: dict[str, DatasetInfo] = {
 }
 ARRAY_KEYS = ("train_images", "train_labels", "test_images", "test_labels")
 
-_OFFLINE_EXAMPLES = {
-    "mnist": ("file://{data_root}/MNIST/raw/", "{data_root}/mnist.npz"),
-    "cifar10": (
-        "file://{data_root}/CIFAR10/",
-        "{data_root}/CIFAR10/cifar10-train50000-test1000.npz",
-    ),
-}
-
-
-def _offline_hint(name: str) -> str:
-    mirror, npz = _OFFLINE_EXAMPLES[name]
-    return (
-        f"Without internet access: list a local folder holding these files as a file:// mirror "
-        f'(datasets.{name}.mirrors: ["{mirror}"]), or import a pre-extracted .npz with the '
-        f'arrays {", ".join(ARRAY_KEYS)} (datasets.{name}.import_npz: "{npz}"); '
-        "config/offline.yaml sets this up for a data_root laid out like ../shared/data."
-    )
-
-
-class DownloadError(RuntimeError):
-    """No configured mirror delivered a file with the expected md5."""
-
 
 class DatasetFileError(ValueError):
     """A dataset ``.npz`` is unreadable or does not hold the expected arrays."""
 
 
-def _info(name: str) -> DatasetInfo:
+def dataset_info(name: str) -> DatasetInfo:
+    """The facts of dataset ``name``; ValueError naming the known ones otherwise."""
     try:
         return DATASETS[name]
     except KeyError:
@@ -119,283 +84,14 @@ def _info(name: str) -> DatasetInfo:
 
 
 # --------------------------------------------------------------------------------------------
-# configuration helpers
-
-
-def resolve_location(template: str, data_root: str | os.PathLike[str]) -> str:
-    """Replace ``{data_root}`` in a mirror URL or file path by ``data_root`` made absolute.
-
-    A relative ``data_root`` is taken relative to the current working directory. In a
-    ``file://`` URL the result is a proper ``file:///absolute/path`` URL (percent-encoded, a
-    trailing slash kept). Templates without the placeholder are returned unchanged.
-    """
-    placeholder = "{data_root}"
-    if placeholder not in template:
-        return template
-    if not os.fspath(data_root):
-        raise ValueError(
-            f"{template!r} uses {placeholder} but data_root is empty; set data_root "
-            "(e.g. --config data_root=/path/to/data, or use config/offline.yaml)"
-        )
-    root = os.path.abspath(os.path.expanduser(os.fspath(data_root)))
-    if template.startswith("file://"):
-        path = template[len("file://") :].replace(placeholder, root)
-        path = os.path.normpath(path) + ("/" if path.endswith("/") else "")
-        return "file://" + quote(path)
-    return template.replace(placeholder, root)
-
-
-def resolve_settings(settings: Mapping[str, Any], data_root: str) -> dict[str, Any]:
-    """Where one dataset comes from: its config section's source keys, ``{data_root}`` resolved.
-
-    Returns ``mirrors``, ``md5``, ``import_npz`` (None when downloading) and ``retries``; keys
-    that do not change the data (``subset``, used by later stages) are left out, so that a
-    workflow passing this as rule parameters does not fetch again when they change.
-    """
-    import_npz = settings.get("import_npz")
-    return {
-        "mirrors": [resolve_location(m, data_root) for m in settings.get("mirrors", [])],
-        "md5": dict(settings.get("md5", {})),
-        "import_npz": resolve_location(import_npz, data_root) if import_npz else None,
-        "retries": int(settings.get("retries", 0)),
-    }
-
-
-def source_inputs(settings: Mapping[str, Any]) -> list[str]:
-    """The file a dataset is imported from (resolved settings), or ``[]`` when downloading.
-
-    For a workflow's rule inputs: a missing import file is then reported before any job runs.
-    """
-    return [settings["import_npz"]] if settings.get("import_npz") else []
-
-
-def describe_source(name: str, settings: Mapping[str, Any]) -> str:
-    """One line saying whether ``name`` is downloaded (and from where) or imported."""
-    if settings.get("import_npz"):
-        return f"{name}: import {settings['import_npz']}"
-    return f"{name}: download from " + ", ".join(settings["mirrors"])
-
-
-# --------------------------------------------------------------------------------------------
-# download
-
-
-class _FileHandler(urllib.request.FileHandler):
-    """``file://`` responses that carry ``length``, like HTTP ones.
-
-    torchvision's downloader sizes its progress bar with ``response.length``, an attribute only
-    HTTP responses have; a plain ``file://`` response makes it fail with AttributeError.
-    """
-
-    def file_open(self, req: urllib.request.Request) -> Any:
-        response = super().file_open(req)
-        size = response.headers.get("Content-length")
-        response.length = int(size) if size else None
-        return response
-
-
-@contextlib.contextmanager
-def _download_context(timeout: float | None) -> Iterator[None]:
-    """Let torchvision read ``file://`` mirrors, and bound every socket operation by ``timeout``.
-
-    torchvision calls :func:`urllib.request.urlopen` without a timeout and with the globally
-    installed opener; both globals are restored afterwards.
-    """
-    previous_timeout = socket.getdefaulttimeout()
-    previous_opener = urllib.request._opener  # urllib has no public getter for it
-    socket.setdefaulttimeout(timeout)
-    urllib.request.install_opener(urllib.request.build_opener(_FileHandler))
-    try:
-        yield
-    finally:
-        urllib.request.install_opener(previous_opener)
-        socket.setdefaulttimeout(previous_timeout)
-
-
-def _torchvision_class(name: str, mirror: str, md5: Mapping[str, str]) -> type:
-    """torchvision's dataset class with its download source replaced by ``mirror`` and ``md5``.
-
-    Only class attributes change (MNIST: ``mirrors``/``resources``; CIFAR-10: ``url``/
-    ``filename``/``tgz_md5``); downloading, md5 checks, extraction and parsing stay torchvision's.
-    The class keeps torchvision's name, so its files land where torchvision expects them.
-    """
-    from torchvision import datasets
-
-    if name == "mnist":
-        base = datasets.MNIST
-        attributes: dict[str, Any] = {"mirrors": [mirror], "resources": list(md5.items())}
-    else:
-        base = datasets.CIFAR10
-        ((filename, checksum),) = md5.items()
-        attributes = {"url": mirror + filename, "filename": filename, "tgz_md5": checksum}
-    return type(base.__name__, (base,), attributes)
-
-
-def _download_only(cls: type, root: Path) -> None:
-    """Run ``cls.download()`` (torchvision's) without loading the dataset afterwards."""
-    from torchvision.datasets.vision import VisionDataset
-
-    dataset = cls.__new__(cls)
-    VisionDataset.__init__(dataset, str(root))
-    dataset.download()
-
-
-def _expected_files(name: str, md5: Mapping[str, str]) -> None:
-    """The md5 table must name exactly the files torchvision's loader reads."""
-    from torchvision import datasets
-
-    if name == "mnist":
-        expected = {filename for filename, _ in datasets.MNIST.resources}
-        if set(md5) != expected:
-            raise ValueError(
-                f"datasets.mnist.md5 must list exactly {sorted(expected)}; got {sorted(md5)}"
-            )
-    elif len(md5) != 1:
-        raise ValueError(
-            f"datasets.cifar10.md5 must list exactly one archive (cifar-10-python.tar.gz); "
-            f"got {sorted(md5)}"
-        )
-
-
-def _failure_text(error: BaseException, path: Path, md5: str) -> str:
-    """Explain a failed attempt; an md5 mismatch says so, with both checksums."""
-    text = str(error)
-    if "got:\n" in text:  # MNIST.download wraps the real error: "Tried <mirror>, got:\n..."
-        text = text.split("got:\n", 1)[1].strip()
-    # torchvision's verdict on a completed download whose md5 differs
-    if "corrupted" in text and path.is_file():
-        from torchvision.datasets.utils import calculate_md5
-
-        actual = calculate_md5(path)
-        if actual != md5:
-            return (
-                f"md5 mismatch: got {actual}, expected {md5} (truncated, corrupted or a "
-                f"different file; {path.stat().st_size} bytes received)"
-            )
-    return text if text.startswith("<") else f"{type(error).__name__}: {text}"
-
-
-def _fetch_file(
-    name: str,
-    filename: str,
-    md5: str,
-    mirrors: Sequence[str],
-    retries: int,
-    root: Path,
-    backoff: float,
-) -> str:
-    """Download one file (checked, extracted) from the first mirror that works; return its URL."""
-    failures = []
-    for mirror in mirrors:
-        url = mirror + filename
-        cls = _torchvision_class(name, mirror, {filename: md5})
-        # torchvision puts MNIST archives in root/MNIST/raw, CIFAR-10's in root
-        folder = root / "MNIST" / "raw" if name == "mnist" else root
-        error_text = ""
-        for attempt in range(1, retries + 2):
-            LOG.info("%s: attempt %d/%d: %s", filename, attempt, retries + 1, url)
-            try:
-                _download_only(cls, root)
-            except Exception as error:  # every failure is reported, then retried
-                error_text = _failure_text(error, folder / filename, md5)
-                LOG.warning("%s: attempt %d from %s failed: %s", filename, attempt, url, error_text)
-                (folder / filename).unlink(missing_ok=True)
-                if attempt <= retries and not url.startswith("file://"):
-                    time.sleep(backoff * 2 ** (attempt - 1))
-                continue
-            LOG.info("%s: md5 %s verified, served by %s", filename, md5, url)
-            return url
-        failures.append(f"  - {mirror} ({retries + 1} attempt(s)): {error_text}")
-    tried = "\n".join(failures) if failures else "  (no mirrors configured)"
-    raise DownloadError(
-        f"could not download {filename} (dataset {name}, expected md5 {md5}); mirrors tried:\n"
-        f"{tried}\n" + _offline_hint(name)
-    )
-
-
-def _load_torchvision(name: str, root: Path, md5: Mapping[str, str]) -> dict[str, np.ndarray]:
-    """Read the downloaded files with torchvision's dataset class into the canonical arrays."""
-    cls = _torchvision_class(name, "unused/", md5)
-    arrays = {}
-    for split, train in (("train", True), ("test", False)):
-        dataset = cls(str(root), train=train, download=False)
-        images = dataset.data.numpy() if name == "mnist" else np.asarray(dataset.data)
-        labels = np.asarray(dataset.targets)
-        arrays[f"{split}_images"] = np.ascontiguousarray(images, dtype=np.uint8)
-        arrays[f"{split}_labels"] = labels.astype(np.uint8)
-    return arrays
-
-
-def fetch_dataset(
-    name: str,
-    mirrors: Sequence[str],
-    md5: Mapping[str, str],
-    retries: int,
-    destination: str | os.PathLike[str],
-    manifest: str | os.PathLike[str],
-    workdir: str | os.PathLike[str],
-    *,
-    timeout: float = 30.0,
-    backoff: float = 2.0,
-) -> dict[str, Any]:
-    """Download ``name`` through torchvision and write its canonical ``.npz`` and manifest.
-
-    Each file of ``md5`` (filename -> expected md5) is tried from every mirror in order (a
-    base URL; http, https or file), each up to ``1 + retries`` times, waiting ``backoff``
-    seconds (doubling) between network attempts; every attempt is logged. torchvision checks
-    the md5 and extracts the file in ``workdir``, a scratch folder that this function creates
-    (it must not exist or be empty) and always removes. ``timeout`` bounds each network
-    operation, in seconds.
-
-    On success writes ``destination`` (np.savez of the four arrays) and ``manifest`` (JSON:
-    the URL that served each file, its md5, sample counts, torchvision version), both
-    atomically, and returns the manifest. On failure raises :class:`DownloadError` (naming the
-    file, each mirror with its error and how to configure an offline source) and leaves
-    nothing at ``destination`` or ``manifest``.
-    """
-    _info(name)
-    workdir = Path(workdir)
-    if workdir.exists() and any(workdir.iterdir()):
-        raise ValueError(f"scratch folder {workdir} is not empty; remove it or choose another")
-    mirrors = [m if m.endswith("/") else m + "/" for m in mirrors]
-    try:
-        import torchvision
-
-        _expected_files(name, md5)
-        workdir.mkdir(parents=True, exist_ok=True)
-        LOG.info("%s: downloading %d file(s) into %s", name, len(md5), workdir)
-        sources = {}
-        with _download_context(timeout):
-            for filename, checksum in md5.items():
-                sources[filename] = _fetch_file(
-                    name, filename, checksum, mirrors, retries, workdir, backoff
-                )
-        arrays = _validate(name, _load_torchvision(name, workdir, md5), "downloaded files")
-        record = _manifest(name, "download", arrays) | {
-            "files": {
-                filename: {"url": sources[filename], "md5": checksum}
-                for filename, checksum in md5.items()
-            },
-            "torchvision": torchvision.__version__,
-        }
-        _write_pair(arrays, record, destination, manifest)
-    except BaseException:
-        Path(destination).unlink(missing_ok=True)
-        Path(manifest).unlink(missing_ok=True)
-        raise
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-    LOG.info("%s: wrote %s and %s", name, destination, manifest)
-    return record
-
-
-# --------------------------------------------------------------------------------------------
 # import and validation
 
 
-def _validate(name: str, arrays: Mapping[str, np.ndarray], source: str) -> dict[str, np.ndarray]:
+def validate_arrays(
+    name: str, arrays: Mapping[str, np.ndarray], source: str
+) -> dict[str, np.ndarray]:
     """Check keys, dtype, shapes, counts and label range; errors name the source and key."""
-    info = _info(name)
+    info = dataset_info(name)
     missing = [key for key in ARRAY_KEYS if key not in arrays]
     if missing:
         raise DatasetFileError(
@@ -430,8 +126,9 @@ def _validate(name: str, arrays: Mapping[str, np.ndarray], source: str) -> dict[
     return {key: arrays[key] for key in ARRAY_KEYS}
 
 
-def _manifest(name: str, method: str, arrays: Mapping[str, np.ndarray]) -> dict[str, Any]:
-    info = _info(name)
+def dataset_manifest(name: str, method: str, arrays: Mapping[str, np.ndarray]) -> dict[str, Any]:
+    """The manifest fields every source shares: counts, completeness, shapes, dtype."""
+    info = dataset_info(name)
     train, test = len(arrays["train_images"]), len(arrays["test_images"])
     return {
         "dataset": name,
@@ -443,7 +140,7 @@ def _manifest(name: str, method: str, arrays: Mapping[str, np.ndarray]) -> dict[
     }
 
 
-def _write_pair(
+def write_dataset(
     arrays: Mapping[str, np.ndarray],
     record: Mapping[str, Any],
     destination: str | os.PathLike[str],
@@ -497,12 +194,12 @@ def import_dataset(
     source = Path(npz_path)
     try:
         LOG.info("%s: importing %s", name, source)
-        arrays = _validate(name, _read_npz(source), str(source))
-        record = _manifest(name, "import", arrays) | {
+        arrays = validate_arrays(name, _read_npz(source), str(source))
+        record = dataset_manifest(name, "import", arrays) | {
             "source": str(source.resolve()),
             "sha256": _sha256(source),
         }
-        _write_pair(arrays, record, destination, manifest)
+        write_dataset(arrays, record, destination, manifest)
     except BaseException:
         Path(destination).unlink(missing_ok=True)
         Path(manifest).unlink(missing_ok=True)

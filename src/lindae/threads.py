@@ -1,33 +1,11 @@
-"""CPU threads of the numerical jobs, fixed by the config so results do not depend on --cores.
+"""Transitional alias of :mod:`lindae.workflow.threads` for rule scripts not yet migrated.
 
-Floating-point sums split over threads are added in a thread-count dependent order, so numpy's
-BLAS/LAPACK (the spectrum's ``eigh``, the eigenbasis rotations) and torch's matrix products
-give different last bits with 1 and 2 threads. Snakemake gives a job fewer threads when
-``--cores`` is smaller than the rule asks for; the rule scripts therefore compute with
-``compute_threads`` from the config instead, and a run is bitwise reproducible on CPU whatever
-``--cores`` is (``compute_threads: 0`` uses the job's threads: faster on big machines, not
-reproducible across ``--cores``). Imports neither numpy nor torch: call :func:`pin_threads`
-before they load.
+Thread pinning is workflow plumbing and lives in :mod:`lindae.workflow.threads`; the training
+scripts still import it from here until they move to ``lindae.training``. Delete this module
+once no script imports ``lindae.threads`` (tests/workflow/test_boundaries.py lists it as the one
+science-side module allowed to import :mod:`lindae.workflow`).
 """
 
-from __future__ import annotations
-
-import os
-from collections.abc import Mapping
-from typing import Any
+from lindae.workflow.threads import pin_threads
 
 __all__ = ["pin_threads"]
-
-_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "GOTO_NUM_THREADS")
-
-
-def pin_threads(config: Mapping[str, Any], job_threads: int) -> int:
-    """Set the BLAS/OpenMP thread variables to ``compute_threads`` (or ``job_threads`` if 0).
-
-    Must run before numpy or torch is imported; returns the count, for
-    ``torch.set_num_threads``.
-    """
-    threads = int(config.get("compute_threads", 0)) or int(job_threads)
-    for variable in _VARIABLES:
-        os.environ[variable] = str(threads)
-    return threads

@@ -1,4 +1,6 @@
-# Shared helpers: where outputs go, the library that rule scripts import, target lists.
+# Shared helpers: where outputs go, the library that rule scripts import, target lists, and
+# what a real run does before Snakemake locks the working directory.
+import functools
 import sys
 from pathlib import Path
 
@@ -6,10 +8,15 @@ from pathlib import Path
 # to every script job (plain venv or --sdm conda alike), so putting src/ on it here makes
 # `import lindae` work in rule scripts without installing the package into each environment.
 LIBRARY = Path(workflow.current_basedir).parent.parent / "src" / "lindae"
+# The workflow checkout: the folder of the root Snakefile.
+CHECKOUT = LIBRARY.parent.parent
 sys.path.insert(0, str(LIBRARY.parent))
-from lindae.config import check_config  # noqa: E402
-from lindae.workflow.code_deps import library_dependencies  # noqa: E402
-from lindae.locks import clear_stale_locks, register_run  # noqa: E402
+# Parsing writes nothing outside .snakemake/ (tests/workflow/test_parse_purity.py): no
+# __pycache__ in the checkout from the imports below. Script jobs are their own processes.
+sys.dont_write_bytecode = True
+from lindae.workflow.code_deps import job_path, library_dependencies  # noqa: E402
+from lindae.workflow.config import check_config  # noqa: E402
+from lindae.workflow.locks import clear_stale_locks, register_run  # noqa: E402
 
 # `--config figures=[1,2]` hands over strings; the schema (and figure_outputs) want integers.
 if isinstance(config.get("figures"), list):
@@ -38,7 +45,7 @@ wildcard_constraints:
 
 
 def report_stale_locks(pids):
-    """Say on stderr that the locks of a killed run were removed (pids: lindae.locks)."""
+    """Say on stderr that the locks of a killed run were removed (pids: lindae.workflow.locks)."""
     if pids:
         who = ", ".join(str(pid) for pid in pids if pid) or "unknown"
         print(
@@ -48,15 +55,47 @@ def report_stale_locks(pids):
         )
 
 
+def prepare_real_run():
+    """What a run must do before Snakemake locks the working directory: remove the locks a
+    killed run left behind (so the next run just works), then register this process as a
+    possible lock holder, so that a later run never removes a live run's locks.
+    """
+    report_stale_locks(clear_stale_locks())
+    register_run()
+
+
+def before_execution(action):
+    """Call ``action()`` when Snakemake starts executing jobs for real, before it locks.
+
+    Snakemake has no hook early enough: ``onstart`` runs once the directory is locked, and
+    while the Snakefile is parsed even ``workflow.dryrun`` is not known yet (it is False
+    until execution starts, also with -n). So ``workflow.execute`` is wrapped: a dry run (-n)
+    and whatever never executes (--lint, --list-target-rules, --summary, --report, --unlock)
+    leave ``action`` uncalled. Should Snakemake stop passing ``executor_plugin``, ``action``
+    runs in dry runs too (only .snakemake/ is touched), never not at all.
+    """
+    execute = workflow.execute
+
+    @functools.wraps(execute)
+    def execute_after_action(*args, **kwargs):
+        settings = getattr(kwargs.get("executor_plugin"), "common_settings", None)
+        if not getattr(settings, "dryrun_exec", False):
+            action()
+        return execute(*args, **kwargs)
+
+    workflow.execute = execute_after_action
+
+
 def code_inputs(script):
     """Library files that workflow/scripts/<script>.py imports, directly or transitively, as
-    inputs of its rule: editing one reruns exactly the jobs that use it. Relative to the working
-    directory, so a copied or moved checkout plans the same jobs (nothing reruns).
+    inputs of its rule: editing one reruns exactly the jobs that use it. Paths as
+    ``job_path`` writes them, so a copied or moved checkout plans the same jobs (nothing reruns).
     """
-    return library_dependencies(
+    files = library_dependencies(
         Path(workflow.current_basedir).parent / "scripts" / f"{script}.py",
         [LIBRARY.parent],
     )
+    return [job_path(path, CHECKOUT) for path in files]
 
 
 def sized(message, gpu=False):
@@ -131,7 +170,7 @@ def final_outputs():
 def write_caption_placeholder():
     """`--report` reads the captions file for every figure, also after a run of single figure
     targets that never checked the claims: until rule claims writes it, a placeholder says so.
-    Called after the config is validated, and only once figures exist.
+    Called when a run ends (never while parsing: -n writes nothing), once figures exist.
     """
     captions = Path(CAPTIONS_ABSOLUTE)
     if captions.exists() or not (Path(RESULTS) / "figures").is_dir():
@@ -153,7 +192,7 @@ def report_failed_claims():
     path = Path(RESULTS) / "claims.csv"
     if path.exists():
         import pandas as pd
-        from lindae.report import claims_summary
+        from lindae.workflow.captions import claims_summary
 
         print(claims_summary(pd.read_csv(path)), file=sys.stderr)
 

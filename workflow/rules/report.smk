@@ -56,7 +56,8 @@ rule provenance:
         runtime=5,
     params:
         config=config,
-        repository=lambda wildcards: str(LIBRARY.parent.parent),  # the workflow checkout
+        # the workflow checkout; relative when results live in it (a copy plans the same job)
+        repository=job_path(CHECKOUT, CHECKOUT),
         benchmarks=f"{RESULTS}/benchmarks",
     message:
         sized(

@@ -3,7 +3,7 @@
 from lindae.claims import claims_frame, evaluate
 from lindae.figures import REGISTRY
 from lindae.io import atomic_path, job_log, write_table
-from lindae.report import caption_template, claims_summary
+from lindae.workflow.captions import caption_template, claims_summary
 
 params = snakemake.params
 with job_log(snakemake.log[0]) as log:

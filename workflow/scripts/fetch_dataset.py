@@ -7,8 +7,9 @@ configured mirrors into a scratch folder beside the output (removed afterwards).
 import shutil
 from pathlib import Path
 
-from lindae.data import fetch_dataset, import_dataset
+from lindae.data import import_dataset
 from lindae.io import job_log
+from lindae.workflow.download import fetch_dataset
 
 name = snakemake.params.dataset
 settings = snakemake.params.settings

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from lindae.io import job_log, load_record, write_json
-from lindae.report import provenance
+from lindae.workflow.provenance import provenance
 
 params = snakemake.params
 with job_log(snakemake.log[0]) as log:

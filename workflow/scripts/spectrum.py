@@ -1,6 +1,6 @@
 """Rule spectrum: uncentred second-moment spectrum of one dataset's training subset."""
 
-from lindae.threads import pin_threads
+from lindae.workflow.threads import pin_threads
 
 THREADS = pin_threads(snakemake.config, snakemake.threads)  # before numpy and torch load
 

@@ -5,8 +5,8 @@ changes. The workflow therefore declares, as inputs of each rule, the library fi
 imports, directly or through other library modules. They are found by reading the ``import``
 statements (anywhere in a file, so lazy imports count too) of the script and then of each
 library module it reaches, without importing anything: cheap at parse time and free of side
-effects. Paths come back relative to a base folder (the working directory), so that a copied or
-moved checkout plans the same jobs.
+effects. Paths come back relative to a base folder (the working directory); :func:`job_path`
+says how a job should record a path of the checkout so that relocating plans the same jobs.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-__all__ = ["imported_modules", "module_file", "library_dependencies"]
+__all__ = ["imported_modules", "module_file", "library_dependencies", "job_path"]
 
 
 def imported_modules(source: str, package: str | None = None) -> set[str]:
@@ -79,8 +79,24 @@ def library_dependencies(
     """Sorted paths (relative to ``relative_to``) of every file under ``roots`` that ``script``
     imports, directly or transitively; modules outside ``roots`` (numpy, torch...) are ignored.
     """
-    closure = _closure(
-        Path(script).resolve(), tuple(Path(root).resolve() for root in roots)
-    )
+    closure = _closure(Path(script).resolve(), tuple(Path(root).resolve() for root in roots))
     base = Path(relative_to).resolve()
     return sorted(os.path.relpath(path, base) for path in closure)
+
+
+def job_path(
+    path: str | os.PathLike[str],
+    checkout: str | os.PathLike[str],
+    workdir: str | os.PathLike[str] = ".",
+) -> str:
+    """``path`` (a file of the workflow ``checkout``) as a job should record it.
+
+    Relative to ``workdir`` when the checkout and the working directory move together (one
+    holds the other, e.g. results inside the checkout), so that a copied or moved checkout plans
+    the same jobs; absolute otherwise, so that moving only the working directory does (the
+    checkout stays where it is). Snakemake reruns a job whose recorded inputs or parameters
+    differ, so either way relocating reruns nothing that did not change.
+    """
+    path, checkout, workdir = (Path(p).resolve() for p in (path, checkout, workdir))
+    together = checkout == workdir or checkout in workdir.parents or workdir in checkout.parents
+    return os.path.relpath(path, workdir) if together else str(path)

@@ -3,11 +3,11 @@
 Snakemake locks the files a run will read and write (``.snakemake/locks``), so a second
 invocation that would touch them is refused. A run killed with SIGKILL (or a power loss) cannot
 remove its locks, and Snakemake then refuses every later run until ``--unlock``. To make the
-next run just work, each parse of the workflow registers its process here
-(``.snakemake/lindae-owners/<host>.<pid>``, removed at exit) *before* Snakemake takes its locks,
-and removes the locks only when no registered process on this host is still alive, and none is
-registered from another host (whose liveness cannot be checked; Snakemake's usual message then
-applies). Never imports snakemake.
+next run just work, each real run of the workflow (not a dry run, lint or listing) registers
+its process here (``.snakemake/lindae-owners/<host>.<pid>.json``, removed at exit) *before*
+Snakemake takes its locks, and removes the locks only when no registered process on this host
+is still alive, and none is registered from another host (whose liveness cannot be checked;
+Snakemake's usual message then applies). Never imports snakemake.
 """
 
 from __future__ import annotations

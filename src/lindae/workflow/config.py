@@ -3,7 +3,7 @@
 The workflow validates ``config/config.yaml`` against ``workflow/schemas/config.schema.yaml``
 with ``snakemake.utils.validate``; this module runs first and turns jsonschema's findings into
 one line per problem (``fig1.lr = -0.01: must be > 0 ...``), plus the checks a schema cannot
-express (a grid whose stop is not above its start).
+express (a grid whose stop is not above its start). Never imports snakemake.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from .data import DATASETS
+from lindae.data import DATASETS
 
 __all__ = ["ConfigError", "load_schema", "config_problems", "check_config"]
 
