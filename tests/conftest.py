@@ -5,6 +5,8 @@ throw-away checkouts and file-tree snapshots.
 from __future__ import annotations
 
 import copy
+import gzip
+import hashlib
 import os
 import re
 import shutil
@@ -15,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+
+from lindae.workflow.download import fetch_dataset
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "config" / "config.yaml"
@@ -105,22 +109,113 @@ def copy_checkout(destination: Path) -> Path:
     return destination
 
 
-def write_fake_datasets(folder: Path) -> Path:
-    """Tiny MNIST- and CIFAR-shaped ``.npz`` files and a config overlay importing them
-    (``import_npz``), so that planning any target needs no download. Returns the overlay."""
+#: Image shape (height, width[, channels]) of each dataset, as torchvision lays it out.
+SHAPES = {"mnist": (28, 28), "cifar10": (32, 32, 3)}
+
+
+def synthetic_dataset(
+    name: str,
+    count: int,
+    seed: int = 0,
+    *,
+    templates: int = 6,
+    concentration: float = 1.0,
+    brightness: float | None = None,
+    test_count: int = 10,
+) -> dict[str, np.ndarray]:
+    """The one synthetic dataset of the tests: the four uint8 arrays of dataset ``name``.
+
+    Each image mixes a few random templates (Dirichlet weights), so the spectrum decays like a
+    real one's; ``brightness`` makes the templates sparse 0/1 masks (a dominant mean mode).
+    The first ``test_count`` training images double as the test split.
+    """
+    rng = np.random.default_rng(seed)
+    shape = SHAPES[name]
+    if brightness is None:
+        patterns = rng.random((templates, *shape))
+    else:
+        patterns = (rng.random((templates, *shape)) < brightness).astype(float)
+    weights = rng.dirichlet(np.ones(templates) * concentration, size=count)
+    images = (np.tensordot(weights, patterns, axes=1) * 255).astype(np.uint8)
+    return {
+        "train_images": images,
+        "train_labels": rng.integers(0, 10, count).astype(np.uint8),
+        "test_images": images[:test_count],
+        "test_labels": rng.integers(0, 10, test_count).astype(np.uint8),
+    }
+
+
+def write_datasets(folder: Path, count: int = 4, subset: int | None = None, **options) -> Path:
+    """:func:`synthetic_dataset` of MNIST and CIFAR-10 as ``.npz`` files in ``folder`` and a
+    config overlay importing them (``import_npz``: no download). Returns the overlay."""
     overlay: dict = {"data_root": str(folder), "datasets": {}}
-    for name, shape in (("mnist", (28, 28)), ("cifar10", (32, 32, 3))):
-        images = np.zeros((4, *shape), np.uint8)
-        labels = np.zeros(4, np.uint8)
-        np.savez(
-            folder / f"{name}.npz",
-            train_images=images,
-            train_labels=labels,
-            test_images=images,
-            test_labels=labels,
-        )
+    for seed, name in enumerate(SHAPES):
+        np.savez(folder / f"{name}.npz", **synthetic_dataset(name, count, seed, **options))
         overlay["datasets"][name] = {"import_npz": "{data_root}/" + f"{name}.npz"}
-    return write_yaml(folder / "fake_datasets.yaml", overlay)
+        if subset is not None:
+            overlay["datasets"][name]["subset"] = subset
+    return write_yaml(folder / "datasets.yaml", overlay)
+
+
+# --- file:// mirrors of MNIST's original files -------------------------------------------
+
+MNIST_FILES = {
+    "train-images-idx3-ubyte.gz": ("train", "images"),
+    "train-labels-idx1-ubyte.gz": ("train", "labels"),
+    "t10k-images-idx3-ubyte.gz": ("test", "images"),
+    "t10k-labels-idx1-ubyte.gz": ("test", "labels"),
+}
+
+
+def md5_of(path: Path) -> str:
+    return hashlib.md5(path.read_bytes()).hexdigest()
+
+
+def _idx(array: np.ndarray) -> bytes:
+    """An IDX (SN3) file of unsigned bytes: magic 0x0000 08 <ndim>, big-endian sizes, data."""
+    header = bytes([0, 0, 0x08, array.ndim]) + np.asarray(array.shape, dtype=">u4").tobytes()
+    return header + np.ascontiguousarray(array, dtype=np.uint8).tobytes()
+
+
+def mnist_arrays(count: int = 12, seed: int = 0) -> dict[str, np.ndarray]:
+    """A tiny MNIST-shaped :func:`synthetic_dataset` (5 test images), for the data layer."""
+    return synthetic_dataset("mnist", count, seed, test_count=5)
+
+
+def write_mnist_mirror(folder: Path, arrays: dict[str, np.ndarray]) -> dict[str, str]:
+    """The four original-style .gz files in ``folder``; returns their md5s."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for filename, (split, kind) in MNIST_FILES.items():
+        data = gzip.compress(_idx(arrays[f"{split}_{kind}"]), mtime=0)
+        (folder / filename).write_bytes(data)
+    return {filename: md5_of(folder / filename) for filename in MNIST_FILES}
+
+
+def url(folder: Path) -> str:
+    return folder.as_uri() + "/"
+
+
+@pytest.fixture
+def mnist_mirror(tmp_path):
+    """A file:// mirror of tiny MNIST files: (folder, their md5s, the arrays)."""
+    arrays = mnist_arrays()
+    md5 = write_mnist_mirror(tmp_path / "mirror", arrays)
+    return tmp_path / "mirror", md5, arrays
+
+
+def fetch(tmp_path, mirrors, md5, name="mnist", retries=1):
+    out = tmp_path / "out"
+    record = fetch_dataset(
+        name,
+        mirrors,
+        md5,
+        retries,
+        out / f"{name}.npz",
+        out / f"{name}_manifest.json",
+        out / "scratch",
+        backoff=0,
+    )
+    return out, record
 
 
 def tree_state(root: Path, skip: tuple[str, ...] = (".snakemake",)) -> dict[str, tuple]:

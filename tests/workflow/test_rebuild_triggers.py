@@ -25,7 +25,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import BIN, copy_checkout, snakemake, write_fake_datasets
+from conftest import BIN, copy_checkout, snakemake, write_datasets
 
 pytestmark = pytest.mark.workflow
 
@@ -113,7 +113,7 @@ def _summary(checkout: Path, configs: tuple[Path, ...]) -> list[dict[str, str]]:
 def workdir(tmp_path_factory):
     """The aged checkout, its configs and what each rule is expected to depend on."""
     checkout = copy_checkout(tmp_path_factory.mktemp("triggers") / "checkout")
-    configs = (write_fake_datasets(checkout),)
+    configs = (write_datasets(checkout),)
     rules = _python(
         RULE_SCRIPTS,
         str(checkout),

@@ -17,6 +17,9 @@ sys.dont_write_bytecode = True
 from lindae.workflow.code_deps import job_path, library_dependencies  # noqa: E402
 from lindae.workflow.config import check_config  # noqa: E402
 from lindae.workflow.locks import clear_stale_locks, register_run  # noqa: E402
+from lindae.figures import REGISTRY  # noqa: E402
+from lindae.models import MODELS  # noqa: E402
+from lindae.tables import SUFFIXES  # noqa: E402
 
 # `--config figures=[1,2]` hands over strings; the schema (and figure_outputs) want integers.
 if isinstance(config.get("figures"), list):
@@ -26,19 +29,20 @@ if isinstance(config.get("figures"), list):
     ]
 RESULTS = config.get("results_dir", "results")
 DATASETS = ["mnist", "cifar10"]
-MODELS = ["AE", "WDAE", "DAE"]
 # Training jobs ask the scheduler for a GPU only when the config insists on CUDA.
 GPU = 1 if config.get("device") == "cuda" else 0
-SUFFIX = {"faithful": "", "corrected": "_corrected"}
 # Report captions of the figures, written with the claims' verdicts by rule claims. Snakemake
 # resolves a caption relative to the rule file, so it gets an absolute path.
 CAPTIONS = f"{RESULTS}/report/captions.rst"
 CAPTIONS_ABSOLUTE = str(Path(CAPTIONS).resolve())
-VARIANT = {suffix: variant for variant, suffix in SUFFIX.items()}
+VARIANT = {suffix: variant for variant, suffix in SUFFIXES.items()}
+# Job sizes of the figure data jobs (mem_mb, runtime in min) from the benchmarks with ~2x
+# headroom; the others take 1 GB and 5 min.
+DATA_SIZES = {"fig6": (2000, 10)}
 
 
 wildcard_constraints:
-    figure="[1-6]",
+    stem="|".join(REGISTRY),
     suffix="|_corrected",
     dataset="|".join(DATASETS),
     model="|".join(MODELS),
@@ -110,52 +114,31 @@ def sized(message, gpu=False):
     return f"{message} [{size}]"
 
 
-def plot_group(wildcards):
-    """Cluster job bundle of a plot: with its tables for Figs 5-6, else "plots" (Figs 1-4).
-
-    With the SLURM profile's group-components, all jobs of one group run as one cluster
-    job (theory, plots, fig5, fig6) instead of dozens of jobs of seconds each. The tables of
-    Figs 1-4 ("theory") and their plots are separate jobs, so a failed plot keeps the tables.
-    """
-    return {"5": "fig5", "6": "fig6"}.get(wildcards.figure, "plots")
-
-
 def figure_outputs(*figures):
-    """Every file of the given figures in every configured variant (plus Fig. 5 companions)."""
-    outputs = [
-        f"{RESULTS}/figures/fig{figure}{SUFFIX[variant]}{ending}"
-        for figure in figures
-        for variant in config["variants"]
-        for ending in (".pdf", ".png", ".csv", "_notes.json")
-    ]
-    if 5 in figures:
-        outputs += [
-            f"{RESULTS}/fig5_agreement.csv",
-            f"{RESULTS}/figures/spectra.pdf",
-            f"{RESULTS}/figures/spectra.png",
-        ]
-        if config["linear"]["sampled_noise"]["enabled"]:
+    """Every file of the given paper figures in every configured rendering, with their
+    companions (registry entries of the same family) and agreement tables."""
+    outputs = []
+    for figure in REGISTRY.values():
+        if int(figure.family) not in figures or not figure_is_built(figure):
+            continue
+        for variant in figure.variants:
+            if len(figure.variants) > 1 and variant not in config["variants"]:
+                continue
+            suffix = figure.suffix(variant)
             outputs += [
-                f"{RESULTS}/figures/fig5_sampled_noise.{ext}"
-                for ext in ("pdf", "png", "csv")
+                figure_file(figure, ending, suffix) for ending in (".pdf", ".png")
             ]
-    if 6 in figures:
-        outputs.append(f"{RESULTS}/fig6_agreement.csv")
+            outputs += figure_table_files(figure, suffix).values()
+            if figure.has_notes:
+                outputs.append(figure_file(figure, "_notes.json", suffix))
+        if figure.has_agreement:
+            outputs.append(f"{RESULTS}/{figure.stem}_agreement.csv")
     return outputs
 
 
-def claim_tables(wildcards=None):
-    """Tables the claims are checked on: every built figure variant, the agreement tables."""
-    figures = config["figures"]
-    tables = [
-        f"{RESULTS}/figures/fig{figure}{SUFFIX[variant]}.csv"
-        for figure in figures
-        for variant in config["variants"]
-    ]
-    tables += [
-        f"{RESULTS}/fig{figure}_agreement.csv" for figure in (5, 6) if figure in figures
-    ]
-    return tables
+def figure_is_built(figure):
+    """Whether the config builds a figure at all (the sampled-noise one can be disabled)."""
+    return "sampled" not in figure.inputs or bool(sampled_runs()[0])
 
 
 def final_outputs():
@@ -182,11 +165,6 @@ def write_caption_placeholder():
     )
 
 
-def figure_labels(wildcards):
-    """Report label of a figure file (its category names the figure): the rendering."""
-    return {"rendering": VARIANT[wildcards.suffix]}
-
-
 def report_failed_claims():
     """After a run: print the claims that failed (they never stop the workflow)."""
     path = Path(RESULTS) / "claims.csv"
@@ -195,13 +173,6 @@ def report_failed_claims():
         from lindae.workflow.captions import claims_summary
 
         print(claims_summary(pd.read_csv(path)), file=sys.stderr)
-
-
-def figure_settings(figure):
-    """The config section a figure's plot reads: figN, or the trainer settings for Fig. 6."""
-    return (
-        nonlinear_settings() if str(figure) == "6" else config.get(f"fig{figure}", {})
-    )
 
 
 def linear_settings(dataset=None):
@@ -242,3 +213,88 @@ def sampled_runs():
     sampled = config["linear"]["sampled_noise"]
     datasets = sampled["datasets"] if sampled["enabled"] else []
     return datasets, [f"{RESULTS}/linear/{d}_DAE-sampled.npz" for d in datasets]
+
+
+# --- figures: files, inputs and report fields derived from the registry -------------------
+
+
+def figure_file(figure, ending, suffix="{suffix}", folder="figures"):
+    """Path of one of a figure's files; single-rendering figures have no suffix."""
+    suffix = suffix if len(figure.variants) > 1 else ""
+    return f"{RESULTS}/{folder}/{figure.stem}{suffix}{ending}"
+
+
+def figure_table_files(figure, suffix="{suffix}"):
+    """Table name -> CSV path of one rendering (``curves`` is figN.csv itself)."""
+    return {
+        name: figure_file(
+            figure, ".csv" if name == "curves" else f"_{name}.csv", suffix
+        )
+        for name in figure.table_names()
+    }
+
+
+def figure_variant(figure):
+    """The rendering a job draws: from the suffix wildcard, or a figure's only one."""
+    if len(figure.variants) == 1:
+        return figure.variants[0]
+    return lambda wildcards: VARIANT[wildcards.suffix]
+
+
+def figure_inputs(kinds, trainer):
+    """(files by kind, load_inputs arguments) of the upstream artefacts a job needs."""
+    runs = {"linear": linear_runs, "nonlinear": nonlinear_runs}.get(trainer)
+    files, keys = {}, {}
+    if "spectra" in kinds:
+        files["spectra"] = [f"{RESULTS}/spectra/{d}.npz" for d in DATASETS]
+        keys["spectra"] = dict(zip(DATASETS, files["spectra"]))
+    if "runs" in kinds:
+        run_keys, files["runs"] = runs()
+        keys["runs"] = list(zip(map(tuple, run_keys), files["runs"]))
+    if "sampled" in kinds:
+        datasets, files["sampled"] = sampled_runs()
+        keys["sampled"] = dict(zip(datasets, files["sampled"]))
+    return files, keys
+
+
+def data_group(figure, kind):
+    """Cluster bundle: data-free figures' tables ("theory") and plots ("plots"); a figure on
+    real data goes with its paper figure (fig5, fig6)."""
+    if not figure.inputs:
+        return "theory" if kind == "data" else "plots"
+    return f"fig{figure.family}"
+
+
+def plot_inputs(wildcards):
+    return figure_table_files(REGISTRY[wildcards.stem], wildcards.suffix)
+
+
+def plot_variant(wildcards):
+    variants = REGISTRY[wildcards.stem].variants
+    return variants[0] if len(variants) == 1 else VARIANT[wildcards.suffix]
+
+
+def plot_category(wildcards):
+    return f"Fig. {REGISTRY[wildcards.stem].family}"
+
+
+def plot_labels(wildcards):
+    figure = REGISTRY[wildcards.stem]
+    if len(figure.variants) == 1:
+        return {"rendering": f"{figure.title} (beyond the paper)"}
+    return {"rendering": VARIANT[wildcards.suffix]}
+
+
+def claim_inputs():
+    """Rendering -> table name -> CSV path, for every configured paper figure (companions
+    state no claims)."""
+    tables = {}
+    for number in config["figures"]:
+        figure = REGISTRY[f"fig{number}"]
+        for variant in config["variants"]:
+            suffix = figure.suffix(variant)
+            paths = figure_table_files(figure, suffix)
+            if figure.has_agreement:
+                paths["agreement"] = f"{RESULTS}/{figure.stem}_agreement.csv"
+            tables[figure.stem + suffix] = paths
+    return tables

@@ -2,76 +2,6 @@
 # per rendering (all its tables and its notes), one agreement job for the figures on real data,
 # and one plot job per rendering that only reads the tables (a change of colour replots, never
 # recomputes). A new figure module needs no rule of its own.
-from lindae.figures import REGISTRY
-
-# Job sizes (mem_mb, runtime in min) from the benchmarks with ~2x headroom; default 1 GB, 5 min.
-DATA_SIZES = {"fig6": (2000, 10)}
-
-
-def figure_file(figure, ending, suffix="{suffix}", folder="figures"):
-    """Path of one of a figure's files; single-rendering figures have no suffix."""
-    suffix = suffix if len(figure.variants) > 1 else ""
-    return f"{RESULTS}/{folder}/{figure.stem}{suffix}{ending}"
-
-
-def figure_table_files(figure, suffix="{suffix}"):
-    """Table name -> CSV path of one rendering (``curves`` is figN.csv itself)."""
-    return {
-        name: figure_file(figure, ".csv" if name == "curves" else f"_{name}.csv", suffix)
-        for name in figure.table_names()
-    }
-
-
-def figure_variant(figure):
-    """The rendering a job draws: from the suffix wildcard, or a figure's only one."""
-    if len(figure.variants) == 1:
-        return figure.variants[0]
-    return lambda wildcards: VARIANT[wildcards.suffix]
-
-
-def figure_inputs(kinds, trainer):
-    """(files by kind, load_inputs arguments) of the upstream artefacts a job needs."""
-    runs = {"linear": linear_runs, "nonlinear": nonlinear_runs}.get(trainer)
-    files, keys = {}, {}
-    if "spectra" in kinds:
-        files["spectra"] = [f"{RESULTS}/spectra/{d}.npz" for d in DATASETS]
-        keys["spectra"] = dict(zip(DATASETS, files["spectra"]))
-    if "runs" in kinds:
-        run_keys, files["runs"] = runs()
-        keys["runs"] = list(zip(map(tuple, run_keys), files["runs"]))
-    if "sampled" in kinds:
-        datasets, files["sampled"] = sampled_runs()
-        keys["sampled"] = dict(zip(datasets, files["sampled"]))
-    return files, keys
-
-
-def data_group(figure, kind):
-    """Cluster bundle: data-free figures' tables ("theory") and plots ("plots"); a figure on
-    real data goes with its paper figure (fig5, fig6)."""
-    if not figure.inputs:
-        return "theory" if kind == "data" else "plots"
-    return f"fig{figure.family}"
-
-
-def plot_inputs(wildcards):
-    return figure_table_files(REGISTRY[wildcards.stem], wildcards.suffix)
-
-
-def plot_variant(wildcards):
-    variants = REGISTRY[wildcards.stem].variants
-    return variants[0] if len(variants) == 1 else VARIANT[wildcards.suffix]
-
-
-def plot_category(wildcards):
-    return f"Fig. {REGISTRY[wildcards.stem].family}"
-
-
-def plot_labels(wildcards):
-    figure = REGISTRY[wildcards.stem]
-    if len(figure.variants) == 1:
-        return {"rendering": f"{figure.title} (beyond the paper)"}
-    return {"rendering": VARIANT[wildcards.suffix]}
-
 
 for stem, figure in REGISTRY.items():
     files, keys = figure_inputs(figure.inputs, figure.trainer)
@@ -141,7 +71,9 @@ for stem, figure in REGISTRY.items():
                 settings=figure.settings(config),
                 inputs=keys,
             message:
-                sized(f"{figure.title}: theory vs training, per dataset, model and mode")
+                sized(
+                    f"{figure.title}: theory vs training, per dataset, model and mode"
+                )
             script:
                 "../scripts/figure_agreement.py"
 
@@ -181,18 +113,3 @@ rule figure_plot:
         sized("{params.stem}{wildcards.suffix} ({params.variant}): drawing PDF and PNG")
     script:
         "../scripts/figure_plot.py"
-
-
-def claim_inputs():
-    """Rendering -> table name -> CSV path, for every configured paper figure (companions
-    state no claims)."""
-    tables = {}
-    for number in config["figures"]:
-        figure = REGISTRY[f"fig{number}"]
-        for variant in config["variants"]:
-            suffix = figure.suffix(variant)
-            paths = figure_table_files(figure, suffix)
-            if figure.has_agreement:
-                paths["agreement"] = f"{RESULTS}/{figure.stem}_agreement.csv"
-            tables[figure.stem + suffix] = paths
-    return tables

@@ -28,6 +28,7 @@ rule claims:
         settings={stem: figure.settings(config) for stem, figure in REGISTRY.items()},
         thresholds=config["claims"],
         variants=config["variants"],
+        figures=config["figures"],
     message:
         sized("Checking each figure's claim on its data")
     script:

@@ -13,6 +13,7 @@ with job_log(snakemake.log[0]) as log:
     write_table(claims, snakemake.output.claims)
     # A failing claim is a result, not an error: it is logged and shown in the report.
     log.info("%s", claims_summary(claims))
-    numbered = {stem[3:]: value for stem, value in params.settings.items() if stem[3:].isdigit()}
+    # Captions of every figure built, companions included (their families are configured).
+    built = [f for f in REGISTRY.values() if int(f.family) in params.figures]
     with atomic_path(snakemake.output.captions) as path:
-        path.write_text(caption_template(claims, numbered, params.variants))
+        path.write_text(caption_template(claims, built, params.settings, params.variants))

@@ -1,6 +1,6 @@
 """Rule train_linear: one linear AE / WDAE / DAE on one dataset (Fig. 5)."""
 
-from lindae.threads import pin_threads
+from lindae.workflow.threads import pin_threads
 
 THREADS = pin_threads(snakemake.config, snakemake.threads)  # before numpy and torch load
 

@@ -1,6 +1,6 @@
 """Rule train_nonlinear: one ReLU AE / WDAE / DAE on one dataset (Fig. 6)."""
 
-from lindae.threads import pin_threads
+from lindae.workflow.threads import pin_threads
 
 THREADS = pin_threads(snakemake.config, snakemake.threads)  # before numpy and torch load
 

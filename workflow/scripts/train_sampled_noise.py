@@ -4,7 +4,7 @@ Both start from the same init on the same training subset, whose own spectrum is
 the theory overlay uses exactly the eigenvalues of the data trained on.
 """
 
-from lindae.threads import pin_threads
+from lindae.workflow.threads import pin_threads
 
 THREADS = pin_threads(snakemake.config, snakemake.threads)  # before numpy and torch load
 

@@ -2,7 +2,8 @@
 
 ``caption_template`` writes the reStructuredText caption of every figure variant as one Jinja
 template that Snakemake's report renders per output file (it picks the block of the file's
-``figure``/``suffix`` wildcards). The verdicts are baked in when the claims are evaluated, so
+``stem``/``suffix`` wildcards); the text of each comes from the figure itself (its description
+for the settings used, and its gist). The verdicts are baked in when the claims are evaluated, so
 the report shows the numbers of the run it documents. ``claims_summary`` is the line printed at
 the end of a run. Never imports snakemake.
 """
@@ -15,43 +16,22 @@ from typing import Any
 
 import pandas as pd
 
+from ..figures.base import Figure
+
 __all__ = [
-    "FIGURE_DESCRIPTIONS",
     "VARIANT_DESCRIPTIONS",
-    "SUFFIX",
     "caption_rst",
     "rst_escape",
     "caption_template",
     "claims_summary",
 ]
 
-FIGURE_DESCRIPTIONS = {
-    "1": "Scalar linear DAE (lambda = 1): the exact unbalanced-init solution (solid) against "
-    "gradient descent from random inits (dashed), one column per noise level, with the fixed "
-    "point lambda/(lambda+eps) in red; bottom: the loss surface with the GD paths and the "
-    "hyperbola of minima.",
-    "2": "Closed-form dynamics of the DAE (top, noise eps) and of the WDAE with the matched "
-    "weight decay gamma = lambda eps/(lambda+eps) (bottom), one column per eigenvalue lambda; "
-    "darker curves mean more regularisation.",
-    "3": "DAE vs WDAE at scaled inverse-Hessian ('optimal') learning rates: dynamics (left), "
-    "the rates against the noise level (middle) and the difference DAE - WDAE (right).",
-    "4": "Scalar DAE (top, eps = 0.1) vs WDAE with the matched decay (bottom): loss landscape "
-    "with GD paths, the mapping w2 w1 and the weight norm; magenta is the small-init run.",
-    "5": "Linear AE vs WDAE (left) and AE vs DAE (right) trained on MNIST (top) and CIFAR-10 "
-    "(bottom): the per-mode theory with the data's eigenvalues (lines) against the trained "
-    "weights (markers) for modes 1, 4, 8, 16 and 32.",
-    "6": "One-hidden-layer ReLU AE (blue), WDAE (orange) and DAE (green) on MNIST and "
-    "CIFAR-10: the mapping strength along the top eigen-directions of the data.",
-}
-
 VARIANT_DESCRIPTIONS = {
     "faithful": "Faithful rendering: the published figure, quirks of the authors' code kept "
     "(listed in the figure's _notes.json).",
-    "corrected": "Corrected rendering: the defects listed in PAPER.md fixed, each change "
+    "corrected": "Corrected rendering: the defects of the published figure fixed, each change "
     "listed in the figure's _notes.json.",
 }
-
-SUFFIX = {"faithful": "", "corrected": "_corrected"}
 
 
 def rst_escape(text: str) -> str:
@@ -70,14 +50,17 @@ def _settings_lines(settings: Mapping[str, Any]) -> list[str]:
 
 
 def caption_rst(
-    figure: str, variant: str, settings: Mapping[str, Any], claims: pd.DataFrame
+    figure: Figure, variant: str, settings: Mapping[str, Any], claims: pd.DataFrame
 ) -> str:
-    """The caption of one figure variant: what is plotted, settings, claims with verdicts."""
-    rows = claims[(claims["figure"].astype(str) == figure) & (claims["variant"] == variant)]
+    """The caption of one rendering: what is plotted (from the settings used), the gist, the
+    settings, and every claim with its verdict."""
+    key = figure.stem[3:] if figure.stem[3:].isdigit() else figure.stem
+    rows = claims[(claims["figure"].astype(str) == key) & (claims["variant"] == variant)]
+    about = VARIANT_DESCRIPTIONS[variant] if len(figure.variants) > 1 else "Beyond the paper."
     lines = [
-        FIGURE_DESCRIPTIONS.get(figure, f"Figure {figure}."),
+        rst_escape(f"{figure.description(settings)} {figure.gist}".strip()),
         "",
-        VARIANT_DESCRIPTIONS[variant],
+        about,
         "",
         "**Settings**",
         "",
@@ -98,22 +81,28 @@ def caption_rst(
 
 
 def caption_template(
-    claims: pd.DataFrame, settings: Mapping[str, Mapping[str, Any]], variants: Iterable[str]
+    claims: pd.DataFrame,
+    figures: Iterable[Figure],
+    settings: Mapping[str, Mapping[str, Any]],
+    variants: Iterable[str],
 ) -> str:
-    """One Jinja/rst template holding the caption of every figure variant.
+    """One Jinja/rst template holding the caption of every rendering of ``figures``.
 
-    Snakemake renders it per figure output with ``snakemake.wildcards``; each block is guarded
-    by the wildcards of one figure and variant. The caption text itself is escaped from Jinja
-    (``{% raw %}``) so that braces in settings cannot break the template.
+    Snakemake renders it per plotted file with ``snakemake.wildcards``; each block is guarded
+    by the ``stem`` and ``suffix`` wildcards of one figure rendering. The caption text itself is
+    escaped from Jinja (``{% raw %}``) so that braces in settings cannot break the template.
+    ``settings[stem]`` is each figure's part of the config.
     """
     blocks = []
-    for figure, figure_settings in settings.items():
-        for variant in variants:
+    for figure in figures:
+        for variant in figure.variants:
+            if len(figure.variants) > 1 and variant not in variants:
+                continue
             condition = (
-                f'snakemake.wildcards.figure == "{figure}" and '
-                f'snakemake.wildcards.suffix == "{SUFFIX[variant]}"'
+                f'snakemake.wildcards.stem == "{figure.stem}" and '
+                f'snakemake.wildcards.suffix == "{figure.suffix(variant)}"'
             )
-            text = caption_rst(figure, variant, figure_settings, claims)
+            text = caption_rst(figure, variant, settings[figure.stem], claims)
             blocks.append(f"{{% if {condition} %}}{{% raw %}}\n{text}{{% endraw %}}{{% endif %}}")
     return "\n".join(blocks) + "\n"
 

@@ -13,7 +13,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import snakemake, write_yaml
+from conftest import snakemake, synthetic_dataset, write_yaml
 
 from lindae import theory
 
@@ -23,25 +23,11 @@ SAMPLES = 400
 LR = {"mnist": 0.002, "cifar10": 0.0004}
 
 
-def _dataset(shape: tuple[int, ...], seed: int) -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    # smooth-ish images: a few random templates mixed per sample, so the spectrum decays
-    templates = rng.random((6, *shape))
-    weights = rng.dirichlet(np.ones(6), size=SAMPLES)
-    images = np.tensordot(weights, templates, axes=1) * 255
-    return {
-        "train_images": images.astype(np.uint8),
-        "train_labels": rng.integers(0, 10, SAMPLES).astype(np.uint8),
-        "test_images": images[:10].astype(np.uint8),
-        "test_labels": np.zeros(10, np.uint8),
-    }
-
-
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("fig5")
-    for name, shape in (("mnist", (28, 28)), ("cifar10", (32, 32, 3))):
-        np.savez(workdir / f"{name}.npz", **_dataset(shape, seed=len(name)))
+    for name in ("mnist", "cifar10"):
+        np.savez(workdir / f"{name}.npz", **synthetic_dataset(name, SAMPLES, seed=len(name)))
     override = {
         "data_root": str(workdir),
         "datasets": {

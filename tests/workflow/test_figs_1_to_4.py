@@ -6,12 +6,10 @@ below reads what that run wrote.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import snakemake, write_yaml
+from conftest import job_stats, snakemake, write_yaml
 
 from lindae import theory
 
@@ -38,16 +36,10 @@ def tables(run_dir):
     }
 
 
-def _jobs(dry_run_output: str) -> dict[str, int]:
-    """Job counts from the 'Job stats' table of a dry run."""
-    table = dry_run_output.split("Job stats:", 1)[1].split("total", 1)[0]
-    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, flags=re.M)}
-
-
-def test_clean_checkout_dry_run_lists_the_jobs(tmp_path):
+def test_clean_checkout_dry_run_lists_thejob_stats(tmp_path):
     """All targets plan without data or network; only the download rules would touch it."""
     result = snakemake(tmp_path, "-n", "--cores", "1")
-    assert _jobs(result.stdout + result.stderr) == {
+    assert job_stats(result.stdout + result.stderr) == {
         "download_mnist": 1,
         "download_cifar10": 1,
         "spectrum": 2,
@@ -74,7 +66,7 @@ def test_clean_checkout_dry_run_lists_the_jobs(tmp_path):
 @pytest.mark.parametrize("target", ["fig1", "fig2", "fig3", "fig4"])
 def test_named_figure_targets(tmp_path, target):
     result = snakemake(tmp_path, "-n", "--cores", "1", target)
-    assert _jobs(result.stdout + result.stderr) == {
+    assert job_stats(result.stdout + result.stderr) == {
         f"{target}_data": 2,
         "figure_plot": 2,
         target: 1,
@@ -199,7 +191,7 @@ def test_rerun_with_nothing_changed_runs_nothing(run_dir):
 def test_colour_change_reruns_only_plotting(run_dir):
     override = write_yaml(run_dir / "colour.yaml", {"style": {"colors": {"dae": "purple"}}})
     result = snakemake(run_dir, "-n", "--cores", "1", *TARGETS, configs=(override,))
-    jobs = _jobs(result.stdout + result.stderr)
+    jobs = job_stats(result.stdout + result.stderr)
     assert jobs.get("figure_plot", 0) > 0
     assert not any(job.endswith("_data") for job in jobs)
 
@@ -207,7 +199,7 @@ def test_colour_change_reruns_only_plotting(run_dir):
 def test_setting_change_reruns_compute_for_that_figure_only(run_dir):
     override = write_yaml(run_dir / "fig4.yaml", {"fig4": {"noise": 0.2}})
     result = snakemake(run_dir, "-n", "--cores", "1", *TARGETS, configs=(override,))
-    jobs = _jobs(result.stdout + result.stderr)
+    jobs = job_stats(result.stdout + result.stderr)
     computed = {job: count for job, count in jobs.items() if job.endswith("_data")}
     assert computed == {"fig4_data": 2} and jobs["figure_plot"] == 2
 

@@ -19,36 +19,25 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT, snakemake, write_yaml
+from conftest import ROOT, snakemake, synthetic_dataset, write_yaml
 
 pytestmark = pytest.mark.workflow
 
 QUICK = yaml.safe_load((ROOT / "config" / "quick.yaml").read_text())
 
 
-def _images(count: int, shape: tuple[int, ...], brightness: float, seed: int) -> np.ndarray:
-    """Mixtures of a few sparse templates: a decaying spectrum with a dominant mean mode."""
-    rng = np.random.default_rng(seed)
-    templates = (rng.random((8, *shape)) < brightness) * 255.0
-    weights = rng.dirichlet(np.ones(8) * 0.5, size=count)
-    return np.tensordot(weights, templates, axes=1).astype(np.uint8)
-
-
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("quick")
-    shapes = {"mnist": ((28, 28), 0.15), "cifar10": ((32, 32, 3), 0.5)}
+    # sparse templates: a decaying spectrum with a dominant mean mode, like real images
+    brightness = {"mnist": 0.15, "cifar10": 0.5}
     overrides = {"data_root": str(workdir), "datasets": {}}
-    for seed, (name, (shape, brightness)) in enumerate(shapes.items()):
+    for seed, name in enumerate(brightness):
         count = QUICK["datasets"][name]["subset"]
-        images = _images(count, shape, brightness, seed)
-        np.savez(
-            workdir / f"{name}.npz",
-            train_images=images,
-            train_labels=np.zeros(count, np.uint8),
-            test_images=images[:5],
-            test_labels=np.zeros(5, np.uint8),
+        arrays = synthetic_dataset(
+            name, count, seed, templates=8, concentration=0.5, brightness=brightness[name]
         )
+        np.savez(workdir / f"{name}.npz", **arrays)
         overrides["datasets"][name] = {"import_npz": "{data_root}/" + f"{name}.npz"}
     imports = write_yaml(workdir / "imports.yaml", overrides)
     configs = (ROOT / "config" / "quick.yaml", imports)

@@ -7,7 +7,6 @@ environment variable LINDAE_DATA (laid out like ../shared/data) and are skipped 
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import io
 import json
@@ -19,7 +18,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from conftest import CONFIG, snakemake, write_yaml
+from conftest import (
+    CONFIG,
+    fetch,
+    md5_of,
+    mnist_arrays,
+    snakemake,
+    url,
+    write_yaml,
+)
 
 from lindae.data import (
     ARRAY_KEYS,
@@ -31,18 +38,11 @@ from lindae.data import (
 from lindae.workflow.download import (
     DownloadError,
     describe_source,
-    fetch_dataset,
     resolve_location,
     resolve_settings,
     source_inputs,
 )
 
-MNIST_FILES = {
-    "train-images-idx3-ubyte.gz": ("train", "images"),
-    "train-labels-idx1-ubyte.gz": ("train", "labels"),
-    "t10k-images-idx3-ubyte.gz": ("test", "images"),
-    "t10k-labels-idx1-ubyte.gz": ("test", "labels"),
-}
 PUBLISHED_MNIST_MD5 = {
     "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
     "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
@@ -53,61 +53,6 @@ REAL_DATA = os.environ.get("LINDAE_DATA")
 needs_real_data = pytest.mark.skipif(
     not REAL_DATA, reason="real datasets not available: set LINDAE_DATA=/path/to/shared/data"
 )
-
-
-def _md5(path: Path) -> str:
-    return hashlib.md5(path.read_bytes()).hexdigest()
-
-
-def _idx(array: np.ndarray) -> bytes:
-    """An IDX (SN3) file of unsigned bytes: magic 0x0000 08 <ndim>, big-endian sizes, data."""
-    header = bytes([0, 0, 0x08, array.ndim]) + np.asarray(array.shape, dtype=">u4").tobytes()
-    return header + np.ascontiguousarray(array, dtype=np.uint8).tobytes()
-
-
-def synthetic_mnist(n_train: int = 12, n_test: int = 5, seed: int = 0) -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    return {
-        "train_images": rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8),
-        "train_labels": rng.integers(0, 10, n_train, dtype=np.uint8),
-        "test_images": rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
-        "test_labels": rng.integers(0, 10, n_test, dtype=np.uint8),
-    }
-
-
-def write_mnist_mirror(folder: Path, arrays: dict[str, np.ndarray]) -> dict[str, str]:
-    """The four original-style .gz files in ``folder``; returns their md5s."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for filename, (split, kind) in MNIST_FILES.items():
-        data = gzip.compress(_idx(arrays[f"{split}_{kind}"]), mtime=0)
-        (folder / filename).write_bytes(data)
-    return {filename: _md5(folder / filename) for filename in MNIST_FILES}
-
-
-def url(folder: Path) -> str:
-    return folder.as_uri() + "/"
-
-
-@pytest.fixture
-def mnist_mirror(tmp_path):
-    arrays = synthetic_mnist()
-    md5 = write_mnist_mirror(tmp_path / "mirror", arrays)
-    return tmp_path / "mirror", md5, arrays
-
-
-def fetch(tmp_path, mirrors, md5, name="mnist", retries=1):
-    out = tmp_path / "out"
-    record = fetch_dataset(
-        name,
-        mirrors,
-        md5,
-        retries,
-        out / f"{name}.npz",
-        out / f"{name}_manifest.json",
-        out / "scratch",
-        backoff=0,
-    )
-    return out, record
 
 
 def assert_nothing_left(out: Path, name: str = "mnist") -> None:
@@ -238,7 +183,7 @@ def test_cifar10_download_gives_hwc_arrays(tmp_path, monkeypatch):
     monkeypatch.setattr(CIFAR10, "train_list", [[n, inner[n]] for n in batches[:5]])
     monkeypatch.setattr(CIFAR10, "test_list", [["test_batch", inner["test_batch"]]])
     monkeypatch.setattr(CIFAR10, "meta", dict(CIFAR10.meta, md5=inner["batches.meta"]))
-    md5 = {"cifar-10-python.tar.gz": _md5(mirror / "cifar-10-python.tar.gz")}
+    md5 = {"cifar-10-python.tar.gz": md5_of(mirror / "cifar-10-python.tar.gz")}
     out, record = fetch(tmp_path, [url(mirror)], md5, name="cifar10")
     with np.load(out / "cifar10.npz") as npz:
         train = np.concatenate([chw[name] for name in batches[:5]]).transpose(0, 2, 3, 1)
@@ -266,7 +211,7 @@ def write_npz(path: Path, **arrays: np.ndarray) -> Path:
 
 
 def test_import_round_trip_and_manifest(tmp_path):
-    arrays = synthetic_mnist()
+    arrays = mnist_arrays()
     source = write_npz(tmp_path / "source.npz", **arrays)
     record = import_dataset("mnist", source, tmp_path / "mnist.npz", tmp_path / "manifest.json")
     with np.load(tmp_path / "mnist.npz") as npz:
@@ -304,7 +249,7 @@ def _broken(arrays: dict, key: str, value) -> dict:
 def test_import_rejects_bad_arrays(tmp_path, name, change, expected):
     key, how = change
     if name == "mnist":
-        arrays = synthetic_mnist()
+        arrays = mnist_arrays()
     else:
         arrays = {
             "train_images": np.zeros((12, 32, 32, 3), np.uint8),
@@ -343,7 +288,7 @@ def test_import_of_a_file_that_is_not_npz(tmp_path):
 def test_import_from_a_read_only_location(tmp_path):
     location = tmp_path / "readonly"
     location.mkdir()
-    source = write_npz(location / "mnist.npz", **synthetic_mnist())
+    source = write_npz(location / "mnist.npz", **mnist_arrays())
     source.chmod(0o444)
     location.chmod(0o555)
     try:
@@ -358,7 +303,7 @@ def test_import_from_a_read_only_location(tmp_path):
 
 
 def test_load_training_matrix_scales_and_flattens_row_major(tmp_path):
-    arrays = synthetic_mnist()
+    arrays = mnist_arrays()
     path = write_npz(tmp_path / "mnist.npz", **arrays)
     matrix = load_training_matrix(path, 10)
     assert matrix.shape == (10, DATASETS["mnist"].dimension)
@@ -391,7 +336,7 @@ def test_load_training_matrix_cifar_keeps_hwc_order(tmp_path):
 
 
 def test_subset_larger_than_the_training_set(tmp_path):
-    path = write_npz(tmp_path / "mnist.npz", **synthetic_mnist())
+    path = write_npz(tmp_path / "mnist.npz", **mnist_arrays())
     with pytest.raises(ValueError, match=r"subset = 13.*holds 12 training images"):
         load_training_matrix(path, 13)
     with pytest.raises(ValueError, match="subset = 0"):

@@ -1,0 +1,80 @@
+"""lindae.io: atomic writes; a full disk or unwritable folder keeps the earlier file (case 12)."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+from lindae import io
+
+matplotlib.use("Agg")
+
+
+def _full_disk(path, *args, **kwargs):
+    """Stand-in for a writer on a full disk: half a file, then ENOSPC."""
+    Path(path).write_bytes(b"PK\x03\x04 half an archive")
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+WRITERS = {
+    "table": ("t.csv", lambda d: io.write_table(pd.DataFrame({"a": [1.0]}), d)),
+    "json": ("n.json", lambda d: io.write_json({"a": 1}, d)),
+    "record": ("r.npz", lambda d: io.save_record(d, {"a": np.ones(3)}, {"k": 1})),
+    "figure": ("f.png", lambda d: io.save_figure(_figure(), d)),
+}
+
+
+def _figure():
+    from matplotlib.figure import Figure
+
+    figure = Figure()
+    figure.add_subplot().plot([0, 1])
+    return figure
+
+
+@pytest.mark.parametrize("kind", WRITERS)
+def test_writer_failure_keeps_the_earlier_artefact(tmp_path, monkeypatch, kind):
+    name, write = WRITERS[kind]
+    destination = tmp_path / "results" / name
+    write(destination)
+    earlier = destination.read_bytes()
+    monkeypatch.setattr(pd.DataFrame, "to_csv", lambda self, p, **k: _full_disk(p))
+    monkeypatch.setattr(Path, "write_text", lambda self, *a, **k: _full_disk(self))
+    monkeypatch.setattr(np, "savez", _full_disk)
+    monkeypatch.setattr(
+        "matplotlib.figure.Figure.savefig", lambda self, p, **k: _full_disk(p), raising=True
+    )
+    with pytest.raises(io.ArtefactWriteError) as caught:
+        write(destination)
+    monkeypatch.undo()
+    assert caught.value.errno == errno.ENOSPC
+    assert str(caught.value) == (
+        f"[Errno 28] could not write {destination} (No space left on device); the disk is "
+        "full: free some space, or set results_dir to another disk. Nothing was written there: "
+        "an earlier version, if any, is unchanged and no partial file was left"
+    )
+    assert destination.read_bytes() == earlier
+    assert sorted(p.name for p in destination.parent.iterdir()) == [name]
+
+
+def test_unwritable_results_folder(tmp_path):
+    blocker = tmp_path / "results"
+    blocker.write_text("a file where the results folder should be")
+    destination = blocker / "figures" / "fig1.csv"
+    with pytest.raises(io.ArtefactWriteError, match="a part of the path is a file, not a folder"):
+        io.write_table(pd.DataFrame({"a": [1]}), destination)
+    assert blocker.read_text().startswith("a file")
+
+
+def test_failure_inside_a_writer_is_not_disguised(tmp_path):
+    destination = tmp_path / "x.json"
+    with pytest.raises(TypeError), io.atomic_path(destination) as temporary:
+        temporary.write_text("partial")
+        raise TypeError("a bug, not a disk problem")
+    assert list(tmp_path.iterdir()) == []

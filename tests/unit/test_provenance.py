@@ -1,0 +1,42 @@
+"""lindae.workflow.provenance: config hash, seeds, git state, stage times from benchmarks."""
+
+from __future__ import annotations
+
+from conftest import ROOT
+
+from lindae.workflow import provenance
+
+
+def test_config_hash_ignores_key_order_and_sees_values():
+    first = {"a": 1, "b": {"c": [1, 2]}}
+    assert provenance.config_hash(first) == provenance.config_hash({"b": {"c": [1, 2]}, "a": 1})
+    assert provenance.config_hash(first) != provenance.config_hash({"a": 2, "b": {"c": [1, 2]}})
+
+
+def test_seeds_and_git_state(tmp_path, default_config):
+    seeds = provenance.find_seeds(default_config)
+    assert seeds["nonlinear.seed"] == default_config["nonlinear"]["seed"]
+    assert seeds["fig1.seed_stride"] == default_config["fig1"]["seed_stride"]
+    state = provenance.git_state(ROOT)
+    if state["commit"] is not None:  # a git checkout (CI's clone is one)
+        assert len(state["commit"]) == 40 and isinstance(state["dirty"], bool)
+    assert provenance.git_state(tmp_path)["commit"] is None
+
+
+def test_benchmark_times_sum_per_stage(tmp_path):
+    header = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
+    for stage, job, seconds in (("train", "a", 2.5), ("train", "b", 1.5), ("plot", "c", 0.5)):
+        (tmp_path / stage).mkdir(exist_ok=True)
+        (tmp_path / stage / f"{job}.tsv").write_text(
+            header + f"{seconds}\t0:00:02\t100.5\t1\t1\t1\t0\t0\t0\t1\n"
+        )
+    (tmp_path / "agreement.tsv").write_text(header + "0.25\t0:00:00\t-\t1\t1\t1\t0\t0\t0\t1\n")
+    times = provenance.benchmark_times(tmp_path)
+    assert times["train"] == {"jobs": 2, "seconds": 4.0, "max_seconds": 2.5, "max_rss_mb": 100.5}
+    assert times["plot"]["jobs"] == 1
+    assert times["agreement"] == {
+        "jobs": 1,
+        "seconds": 0.25,
+        "max_seconds": 0.25,
+        "max_rss_mb": 0.0,
+    }
