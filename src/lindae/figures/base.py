@@ -27,7 +27,7 @@ import pandas as pd
 from ..claims import Claim
 from ..tables import SUFFIXES, VARIANTS, check_variant
 
-__all__ = ["Figure", "Inputs", "Tables", "Settings", "note"]
+__all__ = ["Figure", "LandscapeFigure", "Inputs", "Tables", "Settings", "note"]
 
 Settings = Mapping[str, Any]
 #: Loaded upstream artefacts: ``spectra`` {dataset: Spectrum}, ``runs`` {(dataset, model):
@@ -123,3 +123,25 @@ class Figure(ABC):
     def suffix(self, variant: str) -> str:
         """File-name suffix of a rendering; none for figures drawn in one rendering only."""
         return "" if len(self.variants) == 1 else SUFFIXES[variant]
+
+
+class LandscapeFigure(Figure):
+    """A figure of the two-weight network: curves over time and the loss landscape they move
+    on (surfaces, minimum sets, gradient fields), both computed from the settings alone."""
+
+    extra_tables = ("landscape",)
+
+    def tables(self, inputs: Inputs, settings: Settings, variant: str) -> dict[str, pd.DataFrame]:
+        check_variant(variant)
+        return {
+            "curves": self.curve_table(settings, variant),
+            "landscape": self.landscape_table(settings, variant),
+        }
+
+    @abstractmethod
+    def curve_table(self, settings: Settings, variant: str) -> pd.DataFrame:
+        """The long-form curves (GD runs and theory)."""
+
+    @abstractmethod
+    def landscape_table(self, settings: Settings, variant: str) -> pd.DataFrame:
+        """The landscape geometry (:data:`lindae.landscape.GEOMETRY_COLUMNS`)."""

@@ -16,8 +16,8 @@ from matplotlib.colors import Normalize
 from .. import landscape, theory
 from ..claims import Claim, final_values
 from ..scalar import gradient_descent, legacy_uniform_inits, trajectory_rows
-from ..tables import assemble, check_variant, rows, select
-from .base import Figure, Settings, Tables, note
+from ..tables import assemble, rows, select
+from .base import LandscapeFigure, Settings, Tables, note
 from .drawing import legend_once, plt, wide
 
 # The authors' fixed colour normalisation of log(Z - offset) on the surface.
@@ -30,22 +30,14 @@ def _panel(noise: float) -> str:
     return f"noise={noise:g}"
 
 
-class Fig1(Figure):
+class Fig1(LandscapeFigure):
     stem, title, family = "fig1", "Fig. 1", "1"
     gist = (
         "The closed form predicts gradient descent from every init; noise moves the fixed "
         "point and the minima towards the origin."
     )
-    extra_tables = ("landscape",)
 
-    def tables(self, inputs, settings, variant) -> dict[str, pd.DataFrame]:
-        check_variant(variant)
-        return {
-            "curves": self._curves(settings, variant),
-            "landscape": self._landscape(settings, variant),
-        }
-
-    def _curves(self, params: Settings, variant: str) -> pd.DataFrame:
+    def curve_table(self, params: Settings, variant: str) -> pd.DataFrame:
         lam, lr, epochs = params["lam"], params["lr"], params["epochs"]
         seeds = params["seed_stride"] * np.arange(params["runs"])
         w1_0, w2_0 = legacy_uniform_inits(seeds, params["init_range"])
@@ -71,7 +63,7 @@ class Fig1(Figure):
             parts.append(rows([theory.fixed_point(lam, noise)], quantity="fixed_point", **common))
         return assemble(parts)
 
-    def _landscape(self, params: Settings, variant: str) -> pd.DataFrame:
+    def landscape_table(self, params: Settings, variant: str) -> pd.DataFrame:
         lam = params["lam"]
         w1, w2 = landscape.square_grid(_HALF_WIDTH, 100, descending_w2=True)
         parts = []

@@ -20,8 +20,8 @@ from ..scalar import (
     legacy_uniform_inits,
     trajectory_rows,
 )
-from ..tables import assemble, check_variant, rows, select
-from .base import Figure, Settings, Tables, note
+from ..tables import assemble, rows, select
+from .base import LandscapeFigure, Settings, Tables, note
 from .drawing import plt, wide
 
 _PANELS = ("noise", "weight_decay")
@@ -35,13 +35,12 @@ def _models(settings: Settings) -> list[tuple[str, str, float, float]]:
     return [("noise", "DAE", level, 0.0), ("weight_decay", "WDAE", 0.0, decay)]
 
 
-class Fig4(Figure):
+class Fig4(LandscapeFigure):
     stem, title, family = "fig4", "Fig. 4", "4"
     gist = (
         "Weight decay drives every run to one weight norm; with noise the final norm "
         "depends on the init."
     )
-    extra_tables = ("landscape",)
 
     @staticmethod
     def _inits(params: Settings) -> tuple[np.ndarray, np.ndarray]:
@@ -50,14 +49,7 @@ class Fig4(Figure):
         small = [params["small_init"]]
         return np.concatenate([small, w1_rand]), np.concatenate([small, w2_rand])
 
-    def tables(self, inputs, settings, variant) -> dict[str, pd.DataFrame]:
-        check_variant(variant)
-        return {
-            "curves": self._curves(settings, variant),
-            "landscape": self._landscape(settings, variant),
-        }
-
-    def _curves(self, params: Settings, variant: str) -> pd.DataFrame:
+    def curve_table(self, params: Settings, variant: str) -> pd.DataFrame:
         lam, lr, epochs = params["lam"], params["lr"], params["epochs"]
         w1_0, w2_0 = self._inits(params)
         runs = np.arange(len(w1_0))
@@ -88,7 +80,7 @@ class Fig4(Figure):
                 parts.append(rows(mapping, epoch, quantity="mapping", run=runs, **theory_labels))
         return assemble(parts)
 
-    def _landscape(self, params: Settings, variant: str) -> pd.DataFrame:
+    def landscape_table(self, params: Settings, variant: str) -> pd.DataFrame:
         lam = params["lam"]
         w1, w2 = landscape.square_grid(_HALF_WIDTH, 100)
         parts = []
