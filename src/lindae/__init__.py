@@ -8,4 +8,4 @@ and safe file output (:mod:`lindae.io`). Never imports snakemake; the workflow's
 nothing else in the package imports.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -1,4 +1,4 @@
-"""Uncentred second-moment spectra of a data matrix (PAPER.md section 4), in float64.
+"""Uncentred second-moment spectra of a data matrix (docs/data.md), in float64.
 
 Sigma_bar = X^T X / N (no centring, no whitening) is formed with one matrix product and
 decomposed with a symmetric eigensolver; eigenvalues are returned in descending order. The

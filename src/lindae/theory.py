@@ -4,10 +4,11 @@ Everything here is float64 numpy, vectorised by broadcasting over the eigenvalue
 the noise variance ``noise`` (sigma^2, written epsilon in the scalar figures), the weight
 decay ``decay`` (gamma), the learning rate ``lr`` (alpha) and the epoch ``t``.
 
-Conventions (PAPER.md section 1): the *mean* convention is used throughout, i.e. ``lam`` is an
-eigenvalue of the per-sample second moment and the time constant is tau = 1/lr. The sum
-convention of the authors' code (eigenvalues of X^T X, tau = N/lr, N*sigma^2, N*gamma) is
-available through :func:`mode_strength_sum_convention`. Equation labels S6..S13 refer to PAPER.md.
+Conventions (docs/theory.md, "Mean and sum conventions"): the *mean* convention is used
+throughout, i.e. ``lam`` is an eigenvalue of the per-sample second moment and the time constant
+is tau = 1/lr. The sum convention of the authors' code (eigenvalues of X^T X, tau = N/lr,
+N*sigma^2, N*gamma) is available through :func:`mode_strength_sum_convention`. Equation labels
+S5..S13 are listed in docs/theory.md ("Equation labels").
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def mode_strength_sum_convention(
     """Stable S7 in the authors' sum convention: ``lam_sum`` an eigenvalue of X^T X, tau = N/lr.
 
     a = lam - N gamma, xi = lam + N sigma^2. Identical curves to :func:`mode_strength` with
-    lam / N (PAPER.md section 1); both share :func:`logistic_solution`.
+    lam / N (docs/theory.md, "Mean and sum conventions"); both share :func:`logistic_solution`.
     """
     lam_sum, n_samples, noise, decay, lr = _f64(lam_sum, n_samples, noise, decay, lr)
     a = lam_sum - n_samples * decay

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -95,15 +96,36 @@ def test_docs_link_only_inside_the_repository(page: Path):
     assert not external, f"docs/{page.name} links outside the repository: {external}"
 
 
+# the specification this project was built from is not part of the repository; spelt in two
+# parts so that this file does not name it either
+SPECIFICATION = "PAPER" + ".md"
+
+
 def test_docs_never_mention_the_specification():
     offenders = [
         str(path.relative_to(ROOT))
         for path in DOCS.rglob("*")
         if path.is_file()
         and path.suffix in {".md", ".txt", ".rst", ".html"}
-        and "PAPER.md" in path.read_text(encoding="utf-8")
+        and SPECIFICATION in path.read_text(encoding="utf-8")
     ]
     assert not offenders
+
+
+def test_no_tracked_file_mentions_the_specification():
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(ROOT), "grep", "-l", "-I", "-F", SPECIFICATION],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except OSError:
+        pytest.skip("git is not installed")
+    if done.returncode not in (0, 1):  # 1: no match; anything else: not a git checkout
+        pytest.skip(f"not a git checkout: {done.stderr.strip()}")
+    assert done.stdout.split() == [], "files that name a file outside the repository"
 
 
 # -- citation ---------------------------------------------------------------------------------

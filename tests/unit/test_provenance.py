@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import tomllib
+
+import yaml
 from conftest import ROOT
 
+import lindae
 from lindae.workflow import provenance
 
 
@@ -40,3 +44,12 @@ def test_benchmark_times_sum_per_stage(tmp_path):
         "max_seconds": 0.25,
         "max_rss_mb": 0.0,
     }
+
+
+def test_provenance_records_the_lindae_version(tmp_path, default_config):
+    record = provenance.provenance(default_config, ROOT, tmp_path)
+    assert record["lindae_version"] == lindae.__version__ == "0.2.0"
+    # one version everywhere: the package, its metadata and the citation
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    assert project["version"] == citation["version"] == lindae.__version__

@@ -1,4 +1,4 @@
-"""Scalar GD on S5: the authors' inits, PAPER.md section 7 invariants 5 (scalar) and 6."""
+"""Scalar GD on S5 (docs/theory.md): the authors' inits, the discretisation bound, conservation."""
 
 import numpy as np
 import pytest

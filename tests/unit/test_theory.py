@@ -1,4 +1,4 @@
-"""PAPER.md section 7 invariants 1-4, 6 (continuous part), 7 and 9 for lindae.theory."""
+"""The invariants of docs/theory.md for lindae.theory: fixed points, matching, closed forms."""
 
 import numpy as np
 import pytest

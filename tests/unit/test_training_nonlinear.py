@@ -67,7 +67,7 @@ def test_gradient_step_equals_autograd(problem, activation, weight_decay):
 
 
 def test_projected_metric_equals_the_dxd_formula(problem):
-    """PAPER.md section 4: m_i = (u_i^T Sigma_xhat_x v_i) / s_i; for X_hat = X W^T it is v^T W v."""
+    """docs/data.md: m_i = (u_i^T Sigma_xhat_x v_i) / s_i; for X_hat = X W^T it is v^T W v."""
     data, spectrum = problem
     rng = np.random.default_rng(0)
     w = rng.standard_normal((D, D))

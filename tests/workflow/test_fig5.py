@@ -3,7 +3,7 @@
 The datasets come through the air-gapped import path (a pre-extracted .npz per dataset), so the
 whole real-data half of the workflow runs in seconds without network or the real files. With
 the decoupled balanced init the per-mode theory must track the trained models within the
-discretisation bound of PAPER.md section 7 item 5.
+discretisation bound of gradient descent (docs/theory.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""End to end: the workflow builds Figs 1-4 (both variants) and their tables hit PAPER.md section 5.
+"""End to end: the workflow builds Figs 1-4 (both variants); their tables hit reference numbers.
 
 One session-scoped run of the default target into a temporary working directory; every test
 below reads what that run wrote.

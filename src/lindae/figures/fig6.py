@@ -222,8 +222,8 @@ class Fig6(Figure):
             "wdae_matches_effective_theory",
             "Beyond the paper: on the modes where the effective linear theory has converged "
             f"({len(converged)} of {int((agreement['model'] == 'WDAE').sum())} modes), it ends "
-            "at the linear theory's fixed point with the effective parameters of PAPER.md "
-            "section 4: max |final - fixed point|",
+            "at the linear theory's fixed point with the effective parameters (docs/theory.md): "
+            "max |final - fixed point|",
             float(np.max(distance)) if len(converged) else math.nan,
             "<=",
             thresholds["fig6_wdae_gap"],

@@ -1,4 +1,4 @@
-"""Linear AE / WDAE / DAE trained by full-batch gradient descent (PAPER.md section 4), in torch.
+"""Linear AE / WDAE / DAE trained by full-batch gradient descent (docs/data.md), in torch.
 
 Row convention of the authors' code: X_hat = X W1 W2 with W1 (D x H), W2 (H x D), W = W1 W2.
 Losses: (1/2N)||X W - X||^2 + (sigma^2/2)||W||_F^2 + (gamma/2)(||W1||^2 + ||W2||^2), i.e. the

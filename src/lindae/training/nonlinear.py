@@ -1,4 +1,4 @@
-"""One-hidden-layer ReLU autoencoders (Fig. 6; PAPER.md section 4), trained in torch.
+"""One-hidden-layer ReLU autoencoders (Fig. 6; docs/data.md), trained in torch.
 
 Model: x_hat = W2 relu(W1 x_tilde), W1 (H x D) and W2 (D x H) without biases (torch ``Linear``
 weight layout), entries N(0, init_std^2). Loss: mean squared error over all N*D entries.

@@ -1,9 +1,10 @@
-"""Provenance of a run: git state, package versions, config hash, device, seeds, stage times.
+"""Provenance of a run: lindae version, git state, package versions, config hash, device, seeds,
+stage times.
 
-``provenance`` collects what ``results/provenance.json`` records: the git state of the workflow
-checkout, package versions, a hash of the config, the requested and resolved device and the
-seeds, the host and the wall time per stage from the rules' ``benchmark:`` files. Never imports
-snakemake.
+``provenance`` collects what ``results/provenance.json`` records: the lindae version, the git
+state of the workflow checkout, package versions, a hash of the config, the requested and
+resolved device and the seeds, the host and the wall time per stage from the rules'
+``benchmark:`` files. Never imports snakemake.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+import lindae
 
 __all__ = [
     "PACKAGES",
@@ -154,6 +157,7 @@ def provenance(
     """The content of ``results/provenance.json``."""
     return {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "lindae_version": lindae.__version__,
         "git": git_state(repository),
         "packages": package_versions(),
         "python": platform.python_version(),
