@@ -128,6 +128,38 @@ def test_no_tracked_file_mentions_the_specification():
     assert done.stdout.split() == [], "files that name a file outside the repository"
 
 
+# -- the README is a front page -------------------------------------------------------------
+
+README_MAX_WORDS = 1600
+
+
+def test_readme_is_a_front_page():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    words = len(text.split())
+    assert words <= README_MAX_WORDS, (
+        f"README.md has {words} words (at most {README_MAX_WORDS}): move details into docs/"
+    )
+
+
+def test_readme_first_section_holds_the_two_commands():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    sections = re.split(r"^## ", text, flags=re.MULTILINE)
+    assert len(sections) > 1, "README.md has no ## section"
+    first = sections[1]
+    commands = [m.group(1) for m in re.finditer(r"^make (\w+)", first, flags=re.MULTILINE)]
+    assert {"figures", "test"} <= set(commands), first
+    assert "make figures DATA=" in first  # the offline variant
+
+
+def test_readme_points_into_every_docs_page():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    targets = {t.split("#", 1)[0] for t in link_targets(text)}
+    missing = [
+        f"docs/{p.name}" for p in sorted(DOCS.glob("*.md")) if f"docs/{p.name}" not in targets
+    ]
+    assert not missing, f"README.md does not link to {missing}"
+
+
 # -- citation ---------------------------------------------------------------------------------
 
 

@@ -1,5 +1,5 @@
 """Download faults (catalogue cases 1-5): a bad or unreachable mirror fails clearly and
-leaves nothing behind; the earlier results survive. (Troubleshooting table, README.)"""
+leaves nothing behind; the earlier results survive. (docs/troubleshooting.md.)"""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Faults and bad input: each case ends in a clear error or a clean recovery.
 
-The catalogue and the test(s) that cover each case (README.md, "Troubleshooting", lists the
+The catalogue and the test(s) that cover each case (docs/troubleshooting.md lists the
 messages users see):
 
 1. truncated file from a mirror: ``unit/test_download_faults.py::test_truncated_file_from_a_mirror``
