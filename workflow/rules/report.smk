@@ -57,9 +57,13 @@ rule provenance:
         runtime=5,
     params:
         config=config,
-        # the workflow checkout; relative when results live in it (a copy plans the same job)
-        repository=job_path(CHECKOUT, CHECKOUT),
-        benchmarks=f"{RESULTS}/benchmarks",
+        # the workflow checkout; relative when results live in it (a copy plans the same job);
+        # a remote (module) source: its address (no git state to read here)
+        repository=(
+            job_path(CHECKOUT, CHECKOUT)
+            if CHECKOUT is not None
+            else str(RULES_SOURCE.join(".."))
+        ),
     message:
         sized(
             "Recording provenance: git state, packages, config hash, devices, seeds, times"
