@@ -174,9 +174,15 @@ RESULTS = config.get("results_dir", "results")
 DATASETS = ["mnist", "cifar10"]
 # Training jobs ask the scheduler for a GPU only when the config insists on CUDA.
 GPU = 1 if config.get("device") == "cuda" else 0
+def host_path(path):
+    """A path of an input or output as a job's params must name it: Snakemake adds a module's
+    prefix to inputs and outputs only (unchanged outside a module)."""
+    return workflow.modifier.path_modifier.replace_prefix(path)
+
+
 # RESULTS as seen from the working directory: with the prefix of a `module` (prefix: ...)
 # that Snakemake adds to the rules' inputs and outputs, but not to params or captions.
-HOST_RESULTS = workflow.modifier.path_modifier.replace_prefix(RESULTS)
+HOST_RESULTS = host_path(RESULTS)
 # Report captions of the figures, written with the claims' verdicts by rule claims. Snakemake
 # resolves a caption relative to the rule file, so it gets an absolute path.
 CAPTIONS = f"{RESULTS}/report/captions.rst"
@@ -395,13 +401,13 @@ def figure_inputs(kinds, trainer):
     files, keys = {}, {}
     if "spectra" in kinds:
         files["spectra"] = [f"{RESULTS}/spectra/{d}.npz" for d in DATASETS]
-        keys["spectra"] = dict(zip(DATASETS, files["spectra"]))
+        keys["spectra"] = dict(zip(DATASETS, map(host_path, files["spectra"])))
     if "runs" in kinds:
         run_keys, files["runs"] = runs()
-        keys["runs"] = list(zip(map(tuple, run_keys), files["runs"]))
+        keys["runs"] = list(zip(map(tuple, run_keys), map(host_path, files["runs"])))
     if "sampled" in kinds:
         datasets, files["sampled"] = sampled_runs()
-        keys["sampled"] = dict(zip(datasets, files["sampled"]))
+        keys["sampled"] = dict(zip(datasets, map(host_path, files["sampled"])))
     return files, keys
 
 
@@ -433,9 +439,9 @@ def plot_labels(wildcards):
     return {"rendering": VARIANT[wildcards.suffix]}
 
 
-def claim_inputs():
-    """Rendering -> table name -> CSV path, for every configured paper figure (companions
-    state no claims)."""
+def claim_inputs(path=str):
+    """Rendering -> table name -> CSV path (``path(...)`` of it), for every configured paper
+    figure (companions state no claims)."""
     tables = {}
     for number in config["figures"]:
         figure = REGISTRY[f"fig{number}"]
@@ -444,5 +450,5 @@ def claim_inputs():
             paths = figure_table_files(figure, suffix)
             if figure.has_agreement:
                 paths["agreement"] = f"{RESULTS}/{figure.stem}_agreement.csv"
-            tables[figure.stem + suffix] = paths
+            tables[figure.stem + suffix] = {k: path(v) for k, v in paths.items()}
     return tables

@@ -24,7 +24,7 @@ rule claims:
         mem_mb=3000,
         runtime=10,
     params:
-        tables=claim_inputs(),
+        tables=claim_inputs(host_path),
         settings={stem: figure.settings(config) for stem, figure in REGISTRY.items()},
         thresholds=config["claims"],
         variants=config["variants"],
