@@ -1,7 +1,9 @@
 """Every rule's conda environment is complete on its own: its script imports nothing else.
 
 No conda here, so each environment is imitated from this venv: for every rule with a script,
-the script's import statements (only those, in source order, as in test_rebuild_triggers) run
+the script's import statements (only those, in source order, as in test_rebuild_triggers),
+then the lazy imports inside functions of every library module that loaded (unless guarded
+by ``except ImportError``), run
 in a fresh ``python -I -S`` (no site-packages, no PYTHONPATH) whose only extra folder holds
 links to the files of the distributions its ``conda:`` file names (conda names mapped to
 PyPI names), of their own requirements (transitively, markers evaluated, no extras) and of the
@@ -57,9 +59,10 @@ with SnakemakeApi(OutputSettings()) as api:
 print("RULES=" + json.dumps(rules))
 """
 
-# Run only the import statements of a script, with nothing but the stdlib and ``folder``.
+# Run only the import statements of a script, with nothing but the stdlib and ``folder``; then
+# the lazy imports of the library modules it loaded.
 IMPORTS_ONLY = r"""
-import ast, sys
+import ast, importlib, importlib.util, sys
 
 folder, script = sys.argv[1:]
 sys.path.append(folder)
@@ -70,6 +73,49 @@ imports = sorted(
     key=lambda node: (node.lineno, node.col_offset),
 )
 exec(compile(ast.Module(body=imports, type_ignores=[]), script, "exec"), {})
+
+
+# Then the lazy imports (inside functions) of every lindae module loaded, unless guarded by
+# `except ImportError` (optional extras): the env must serve what the library's code can reach.
+def guarded(node, parents):
+    return any(
+        isinstance(parent, ast.Try)
+        and any(
+            isinstance(handler.type, ast.Name)
+            and handler.type.id in ("ImportError", "ModuleNotFoundError")
+            for handler in parent.handlers
+        )
+        for parent in parents
+    )
+
+
+def lazy_imports(tree, package):
+    stack = [(child, ()) for child in ast.iter_child_nodes(tree)]
+    while stack:
+        node, parents = stack.pop()
+        inside = any(isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef)) for p in parents)
+        if inside and not guarded(node, parents):
+            if isinstance(node, ast.Import):
+                yield from (alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                yield importlib.util.resolve_name("." * node.level + (node.module or ""), package)
+        stack += [(child, (*parents, node)) for child in ast.iter_child_nodes(node)]
+
+
+done = set()
+while True:
+    todo = [
+        (name, module) for name, module in list(sys.modules.items())
+        if name.split(".")[0] == "lindae" and name not in done and getattr(module, "__file__", None)
+    ]
+    if not todo:
+        break
+    for name, module in todo:
+        done.add(name)
+        tree = ast.parse(open(module.__file__, encoding="utf-8").read())
+        package = name if module.__file__.endswith("__init__.py") else name.rpartition(".")[0]
+        for lazy in lazy_imports(tree, package):
+            importlib.import_module(lazy)
 """
 
 
@@ -176,17 +222,24 @@ def test_every_rule_imports_only_what_its_env_has(rule_envs, tmp_path):
     assert not failures, "\n".join(failures)
 
 
-def test_a_missing_package_fails_the_check(rule_envs, tmp_path):
-    script, env_file = rule_envs["fig3_data"]  # lindae.figures draws with seaborn
+@pytest.mark.parametrize(
+    "package",
+    [
+        "seaborn",  # imported by the figure modules at the top
+        "scipy",  # imported inside a function of lindae.scalar (the ODE integrator)
+    ],
+)
+def test_a_missing_package_fails_the_check(rule_envs, tmp_path, package):
+    script, env_file = rule_envs["fig1_data"]
     env = yaml.safe_load(env_file.read_text())
-    env["dependencies"] = [spec for spec in env["dependencies"] if not spec.startswith("seaborn")]
-    assert len(env["dependencies"]) == len(yaml.safe_load(env_file.read_text())["dependencies"]) - 1
+    kept = [spec for spec in env["dependencies"] if not spec.startswith(f"{package}=")]
+    assert len(kept) == len(env["dependencies"]) - 1
     broken = tmp_path / env_file.name
-    broken.write_text(yaml.safe_dump(env))
+    broken.write_text(yaml.safe_dump({**env, "dependencies": kept}))
     assert run_imports(script, env_file, tmp_path / "whole").returncode == 0
     result = run_imports(script, broken, tmp_path / "broken")
     assert result.returncode != 0
-    assert "No module named 'seaborn'" in result.stderr, result.stderr
+    assert f"No module named '{package}'" in result.stderr, result.stderr
 
 
 if __name__ == "__main__":  # pragma: no cover - ad-hoc: python test_isolation.py ENV SCRIPT
