@@ -32,7 +32,7 @@ def _conda_pins(path) -> dict[str, str]:
 
 
 def test_env_files_exist():
-    assert {p.name for p in ENV_FILES} >= {"theory.yaml", "figures.yaml"}
+    assert {p.name for p in ENV_FILES} >= {"data.yaml", "train.yaml", "figures.yaml"}
 
 
 @pytest.mark.parametrize("path", ENV_FILES, ids=lambda p: p.name)

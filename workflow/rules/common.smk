@@ -1,25 +1,168 @@
 # Shared helpers: where outputs go, the library that rule scripts import, target lists, and
 # what a real run does before Snakemake locks the working directory.
+import ast
 import functools
+import os
 import sys
 from pathlib import Path
 
-# The science lives in the importable package src/lindae. Snakemake hands its own sys.path
-# to every script job (plain venv or --sdm conda alike), so putting src/ on it here makes
-# `import lindae` work in rule scripts without installing the package into each environment.
-LIBRARY = Path(workflow.current_basedir).parent.parent / "src" / "lindae"
-# The workflow checkout: the folder of the root Snakefile.
-CHECKOUT = LIBRARY.parent.parent
-sys.path.insert(0, str(LIBRARY.parent))
+
+def _library_source():
+    """(folder holding the package ``lindae``, checkout root or None) of this workflow's source.
+
+    A local checkout (`snakemake -s ...`, or a module whose snakefile is a plain path) serves
+    its own ``src/``. A remote source (``gitfile(...)``, ``github(...)`` as a module) has no
+    folder here: the library files are read through Snakemake's source cache and copied to
+    ``.snakemake/lindae/src`` of the working directory (the only place parsing may write).
+    """
+    basedir = RULES_SOURCE
+    if isinstance(basedir, (str, os.PathLike)):  # LocalSourceFile is path-like
+        checkout = Path(basedir).parent.parent
+        return checkout / "src", checkout
+    _patch_local_git_join()
+    roots = ["lindae", "lindae.figures", "lindae.training", "lindae.workflow"]
+    _materialise([*roots, *(f"lindae.workflow.{name}" for name in WORKFLOW_MODULES)])
+    return REMOTE_LIBRARY.resolve(), None
+
+
+def _patch_local_git_join():
+    """Work around Snakemake 9.27: ``LocalGitFile.join`` (a ``gitfile(...)`` source) takes
+    only a str, but planning a script job joins the rule's folder with a LocalSourceFile
+    (TypeError "expected str instance, LocalSourceFile found"). Other sources accept both."""
+    from snakemake.sourcecache import LocalGitFile, SourceFile
+
+    join = LocalGitFile.join
+    if getattr(join, "lindae_patched", False):
+        return
+
+    def join_path_or_source(self, path):
+        if isinstance(path, SourceFile):
+            path = path.get_path_or_uri(secret_free=False)
+        return join(self, path)
+
+    join_path_or_source.lindae_patched = True
+    LocalGitFile.join = join_path_or_source
+
+
+def _materialise(modules):
+    """Copy the library files that ``modules`` need (import closure) from the remote source
+    to REMOTE_LIBRARY, file by file and only where the content differs (unchanged modules
+    keep their mtimes, concurrent parses see whole files). Returns their paths there."""
+    library = RULES_SOURCE.join("../../src")
+    paths = []
+    files = _library_files(modules, lambda name: _read_remote(library.join(name)))
+    for name, text in files.items():
+        path = REMOTE_LIBRARY / name
+        paths.append(path)
+        if path.is_file() and path.read_text(encoding="utf-8") == text:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        scratch = path.with_name(f".{path.name}.{os.getpid()}")
+        scratch.write_text(text, encoding="utf-8")
+        os.replace(scratch, path)
+    return sorted(paths)
+
+
+def _read_remote(source):
+    """Text of one remote source file, or None where it does not exist."""
+    if not workflow.sourcecache.exists(source):
+        return None
+    with workflow.sourcecache.open(source) as handle:
+        return handle.read()
+
+
+def _library_files(modules, read):
+    """Relative path -> text of every file of ``lindae`` that importing ``modules`` runs (a
+    remote source cannot be listed, only read): the closure of ``import`` statements, lazy
+    ones too; ``read(relative path)`` gives a file's text or None.
+    """
+    files, pending, seen = {}, list(modules), set()
+    while pending:
+        name = pending.pop()
+        if name in seen or name.split(".")[0] != "lindae":
+            continue
+        seen.add(name)
+        relative = name.replace(".", "/")
+        for candidate, package in (
+            (f"{relative}/__init__.py", name),
+            (f"{relative}.py", name.rpartition(".")[0]),
+        ):
+            text = read(candidate)
+            if text is None:
+                continue
+            files[candidate] = text
+            pending += _imported_modules(text, package)
+            parts = name.split(".")  # importing a.b.c runs a and a.b first
+            pending += [".".join(parts[:depth]) for depth in range(1, len(parts))]
+            break
+    return files
+
+
+def _imported_modules(source, package):
+    """Modules that ``source`` imports (``from a import b``: ``a`` and ``a.b``), relative ones
+    resolved in ``package`` (same rules as lindae.workflow.code_deps, which is not importable
+    before the library is in place)."""
+    names = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            imported = node.module or ""
+            if node.level:
+                if package is None:
+                    continue
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1])
+                imported = f"{base}.{imported}" if imported else base
+            names += [imported, *(f"{imported}.{alias.name}" for alias in node.names)]
+    return names
+
+
+# The folder of workflow/rules, as a path (local checkout) or a remote SourceFile (gitfile,
+# github...), which Path() cannot take.
+RULES_SOURCE = workflow.current_basedir
+# Where a remote source's library is copied (relative to the working directory).
+REMOTE_LIBRARY = Path(".snakemake", "lindae", "src")
+# Workflow plumbing imported while parsing (also read from a remote source).
+WORKFLOW_MODULES = (
+    "code_deps",
+    "config",
+    "locks",
+    "download",
+    "captions",
+    "provenance",
+)
+# The science lives in the importable package lindae. Parsing imports it from LIBRARY; rule
+# scripts find it on their own (the preamble of workflow/scripts/*.py: the checkout's src/,
+# else .snakemake/lindae/src), so nothing relies on Snakemake handing its sys.path, project
+# venv included, to script jobs. src/ is on sys.path only while these imports run.
+LIBRARY_ROOT, CHECKOUT = _library_source()
+LIBRARY = LIBRARY_ROOT / "lindae"
+# Where the scripts are: a folder, or a folder of the remote source.
+SCRIPTS = (
+    CHECKOUT / "workflow" / "scripts"
+    if CHECKOUT is not None
+    else RULES_SOURCE.join("../scripts")
+)
 # Parsing writes nothing outside .snakemake/ (tests/workflow/test_parse_purity.py): no
 # __pycache__ in the checkout from the imports below. Script jobs are their own processes.
 sys.dont_write_bytecode = True
-from lindae.workflow.code_deps import job_path, library_dependencies  # noqa: E402
-from lindae.workflow.config import check_config  # noqa: E402
-from lindae.workflow.locks import clear_stale_locks, register_run  # noqa: E402
-from lindae.figures import REGISTRY  # noqa: E402
-from lindae.models import MODELS  # noqa: E402
-from lindae.tables import SUFFIXES  # noqa: E402
+sys.path.insert(0, str(LIBRARY_ROOT))
+try:
+    from lindae.workflow.captions import claims_summary
+    from lindae.workflow.code_deps import job_path, library_dependencies
+    from lindae.workflow.config import check_config
+    from lindae.workflow.download import (
+        describe_source,
+        resolve_settings,
+        source_inputs,
+    )
+    from lindae.workflow.locks import clear_stale_locks, register_run
+    from lindae.figures import REGISTRY
+    from lindae.models import MODELS
+    from lindae.tables import SUFFIXES
+finally:
+    sys.path.remove(str(LIBRARY_ROOT))
 
 # `--config figures=[1,2]` hands over strings; the schema (and figure_outputs) want integers.
 if isinstance(config.get("figures"), list):
@@ -31,10 +174,19 @@ RESULTS = config.get("results_dir", "results")
 DATASETS = ["mnist", "cifar10"]
 # Training jobs ask the scheduler for a GPU only when the config insists on CUDA.
 GPU = 1 if config.get("device") == "cuda" else 0
+def host_path(path):
+    """A path of an input or output as a job's params must name it: Snakemake adds a module's
+    prefix to inputs and outputs only (unchanged outside a module)."""
+    return workflow.modifier.path_modifier.replace_prefix(path)
+
+
+# RESULTS as seen from the working directory: with the prefix of a `module` (prefix: ...)
+# that Snakemake adds to the rules' inputs and outputs, but not to params or captions.
+HOST_RESULTS = host_path(RESULTS)
 # Report captions of the figures, written with the claims' verdicts by rule claims. Snakemake
 # resolves a caption relative to the rule file, so it gets an absolute path.
 CAPTIONS = f"{RESULTS}/report/captions.rst"
-CAPTIONS_ABSOLUTE = str(Path(CAPTIONS).resolve())
+CAPTIONS_ABSOLUTE = str(Path(HOST_RESULTS, "report", "captions.rst").resolve())
 VARIANT = {suffix: variant for variant, suffix in SUFFIXES.items()}
 # Job sizes of the figure data jobs (mem_mb, runtime in min) from the benchmarks with ~2x
 # headroom; the others take 1 GB and 5 min.
@@ -94,11 +246,13 @@ def code_inputs(script):
     """Library files that workflow/scripts/<script>.py imports, directly or transitively, as
     inputs of its rule: editing one reruns exactly the jobs that use it. Paths as
     ``job_path`` writes them, so a copied or moved checkout plans the same jobs (nothing reruns).
+    A remote source's files are the copies in REMOTE_LIBRARY (relative to the working directory).
     """
-    files = library_dependencies(
-        Path(workflow.current_basedir).parent / "scripts" / f"{script}.py",
-        [LIBRARY.parent],
-    )
+    if CHECKOUT is None:
+        source = _read_remote(SCRIPTS.join(f"{script}.py"))
+        # local(): a module's prefix must not move them (they are the working directory's)
+        return [local(str(path)) for path in _materialise(_imported_modules(source, None))]
+    files = library_dependencies(SCRIPTS / f"{script}.py", [LIBRARY.parent])
     return [job_path(path, CHECKOUT) for path in files]
 
 
@@ -156,7 +310,7 @@ def write_caption_placeholder():
     Called when a run ends (never while parsing: -n writes nothing), once figures exist.
     """
     captions = Path(CAPTIONS_ABSOLUTE)
-    if captions.exists() or not (Path(RESULTS) / "figures").is_dir():
+    if captions.exists() or not (Path(HOST_RESULTS) / "figures").is_dir():
         return
     captions.parent.mkdir(parents=True, exist_ok=True)
     captions.write_text(
@@ -166,11 +320,11 @@ def write_caption_placeholder():
 
 
 def report_failed_claims():
-    """After a run: print the claims that failed (they never stop the workflow)."""
-    path = Path(RESULTS) / "claims.csv"
+    """After a run: print the claims that failed (they never stop the workflow). Snakemake
+    runs no onsuccess of a module: there the claims job's own output says it."""
+    path = Path(HOST_RESULTS) / "claims.csv"
     if path.exists():
         import pandas as pd
-        from lindae.workflow.captions import claims_summary
 
         print(claims_summary(pd.read_csv(path)), file=sys.stderr)
 
@@ -247,13 +401,13 @@ def figure_inputs(kinds, trainer):
     files, keys = {}, {}
     if "spectra" in kinds:
         files["spectra"] = [f"{RESULTS}/spectra/{d}.npz" for d in DATASETS]
-        keys["spectra"] = dict(zip(DATASETS, files["spectra"]))
+        keys["spectra"] = dict(zip(DATASETS, map(host_path, files["spectra"])))
     if "runs" in kinds:
         run_keys, files["runs"] = runs()
-        keys["runs"] = list(zip(map(tuple, run_keys), files["runs"]))
+        keys["runs"] = list(zip(map(tuple, run_keys), map(host_path, files["runs"])))
     if "sampled" in kinds:
         datasets, files["sampled"] = sampled_runs()
-        keys["sampled"] = dict(zip(datasets, files["sampled"]))
+        keys["sampled"] = dict(zip(datasets, map(host_path, files["sampled"])))
     return files, keys
 
 
@@ -285,9 +439,9 @@ def plot_labels(wildcards):
     return {"rendering": VARIANT[wildcards.suffix]}
 
 
-def claim_inputs():
-    """Rendering -> table name -> CSV path, for every configured paper figure (companions
-    state no claims)."""
+def claim_inputs(path=str):
+    """Rendering -> table name -> CSV path (``path(...)`` of it), for every configured paper
+    figure (companions state no claims)."""
     tables = {}
     for number in config["figures"]:
         figure = REGISTRY[f"fig{number}"]
@@ -296,5 +450,5 @@ def claim_inputs():
             paths = figure_table_files(figure, suffix)
             if figure.has_agreement:
                 paths["agreement"] = f"{RESULTS}/{figure.stem}_agreement.csv"
-            tables[figure.stem + suffix] = paths
+            tables[figure.stem + suffix] = {k: path(v) for k, v in paths.items()}
     return tables

@@ -2,7 +2,7 @@
 # torchvision from the configured mirrors (file:// works) or imported from a pre-extracted .npz.
 # One rule per dataset, so a dry run shows exactly which jobs touch the network; local rules,
 # since compute nodes often have no internet. A change of a dataset's source fetches it again.
-from lindae.workflow.download import describe_source, resolve_settings, source_inputs
+# (describe_source, resolve_settings, source_inputs: lindae.workflow.download, common.smk)
 
 SOURCES = {
     name: resolve_settings(settings, config["data_root"])

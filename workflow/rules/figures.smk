@@ -1,7 +1,8 @@
 # Every figure, generated from the figure registry (lindae.figures): per figure one data job
 # per rendering (all its tables and its notes), one agreement job for the figures on real data,
 # and one plot job per rendering that only reads the tables (a change of colour replots, never
-# recomputes). A new figure module needs no rule of its own.
+# recomputes). A new figure module needs no rule of its own. Every job imports lindae.figures,
+# whose modules hold a figure's tables and its plot: all use envs/figures.yaml (no torch).
 
 for stem, figure in REGISTRY.items():
     files, keys = figure_inputs(figure.inputs, figure.trainer)
@@ -24,7 +25,7 @@ for stem, figure in REGISTRY.items():
         group:
             data_group(figure, "data")
         conda:
-            "../../envs/theory.yaml"
+            "../../envs/figures.yaml"
         threads: 1
         resources:
             mem_mb=mem_mb,
@@ -61,7 +62,7 @@ for stem, figure in REGISTRY.items():
             group:
                 data_group(figure, "data")
             conda:
-                "../../envs/theory.yaml"
+                "../../envs/figures.yaml"
             threads: 1
             resources:
                 mem_mb=mem_mb,

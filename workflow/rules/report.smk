@@ -24,7 +24,7 @@ rule claims:
         mem_mb=3000,
         runtime=10,
     params:
-        tables=claim_inputs(),
+        tables=claim_inputs(host_path),
         settings={stem: figure.settings(config) for stem, figure in REGISTRY.items()},
         thresholds=config["claims"],
         variants=config["variants"],
@@ -57,9 +57,13 @@ rule provenance:
         runtime=5,
     params:
         config=config,
-        # the workflow checkout; relative when results live in it (a copy plans the same job)
-        repository=job_path(CHECKOUT, CHECKOUT),
-        benchmarks=f"{RESULTS}/benchmarks",
+        # the workflow checkout; relative when results live in it (a copy plans the same job);
+        # a remote (module) source: its address (no git state to read here)
+        repository=(
+            job_path(CHECKOUT, CHECKOUT)
+            if CHECKOUT is not None
+            else str(RULES_SOURCE.join(".."))
+        ),
     message:
         sized(
             "Recording provenance: git state, packages, config hash, devices, seeds, times"

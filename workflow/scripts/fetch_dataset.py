@@ -4,8 +4,17 @@ Imports ``import_npz`` when the config sets it, else downloads through torchvisi
 configured mirrors into a scratch folder beside the output (removed afterwards).
 """
 
-import shutil
+import sys
 from pathlib import Path
+
+# The library: the checkout's src/ beside workflow/, else the copy a remote (module) source
+# gets in .snakemake/lindae/src (workflow/rules/common.smk). Never Snakemake's own sys.path.
+_src = Path(snakemake.scriptdir).resolve().parent.parent / "src"
+if not _src.is_dir():
+    _src = Path(".snakemake", "lindae", "src").resolve()
+sys.path.insert(0, str(_src))
+
+import shutil
 
 from lindae.data import import_dataset
 from lindae.io import job_log

@@ -1,5 +1,15 @@
 """Rules <stem>_data: one figure's tables (every number it draws) and notes, in one rendering."""
 
+import sys
+from pathlib import Path
+
+# The library: the checkout's src/ beside workflow/, else the copy a remote (module) source
+# gets in .snakemake/lindae/src (workflow/rules/common.smk). Never Snakemake's own sys.path.
+_src = Path(snakemake.scriptdir).resolve().parent.parent / "src"
+if not _src.is_dir():
+    _src = Path(".snakemake", "lindae", "src").resolve()
+sys.path.insert(0, str(_src))
+
 from lindae.figures import figure, load_inputs
 from lindae.io import job_log, write_json, write_table
 

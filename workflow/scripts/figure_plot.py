@@ -1,5 +1,15 @@
 """Rule figure_plot: draw one figure rendering from its tables (no computation of results)."""
 
+import sys
+from pathlib import Path
+
+# The library: the checkout's src/ beside workflow/, else the copy a remote (module) source
+# gets in .snakemake/lindae/src (workflow/rules/common.smk). Never Snakemake's own sys.path.
+_src = Path(snakemake.scriptdir).resolve().parent.parent / "src"
+if not _src.is_dir():
+    _src = Path(".snakemake", "lindae", "src").resolve()
+sys.path.insert(0, str(_src))
+
 import pandas as pd
 
 from lindae.figures import figure

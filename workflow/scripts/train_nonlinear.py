@@ -1,11 +1,20 @@
 """Rule train_nonlinear: one ReLU AE / WDAE / DAE on one dataset (Fig. 6)."""
 
+import sys
+from pathlib import Path
+
+# The library: the checkout's src/ beside workflow/, else the copy a remote (module) source
+# gets in .snakemake/lindae/src (workflow/rules/common.smk). Never Snakemake's own sys.path.
+_src = Path(snakemake.scriptdir).resolve().parent.parent / "src"
+if not _src.is_dir():
+    _src = Path(".snakemake", "lindae", "src").resolve()
+sys.path.insert(0, str(_src))
+
 from lindae.workflow.threads import pin_threads
 
 THREADS = pin_threads(snakemake.config, snakemake.threads)  # before numpy and torch load
 
 
-import sys
 import time
 
 import torch
