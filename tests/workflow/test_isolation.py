@@ -182,8 +182,14 @@ def rule_envs(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
     workdir = tmp_path_factory.mktemp("isolation")
     overlay = write_datasets(workdir)
     result = subprocess.run(
-        [str(BIN / "python"), "-c", RULE_ENVS, str(ROOT), str(ROOT / "config" / "config.yaml"),
-         str(overlay)],
+        [
+            str(BIN / "python"),
+            "-c",
+            RULE_ENVS,
+            str(ROOT),
+            str(ROOT / "config" / "config.yaml"),
+            str(overlay),
+        ],
         capture_output=True,
         text=True,
         cwd=workdir,

@@ -25,6 +25,9 @@ with job_log(snakemake.log[0]) as log:
     if drawn.has_notes:
         notes = drawn.notes(params.settings, params.variant, tables)
         for span in notes.get("nan_spans", []):  # a published figure's silent overflow
-            log.warning("authors' closed form is NaN from epoch %(first_nan_epoch)d: "
-                        "%(dataset)s %(model)s mode %(mode)d", span)
+            log.warning(
+                "authors' closed form is NaN from epoch %(first_nan_epoch)d: "
+                "%(dataset)s %(model)s mode %(mode)d",
+                span,
+            )
         write_json(notes, output.notes)
