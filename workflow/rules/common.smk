@@ -28,7 +28,8 @@ def _library_source():
 def _patch_local_git_join():
     """Work around Snakemake 9.27: ``LocalGitFile.join`` (a ``gitfile(...)`` source) takes
     only a str, but planning a script job joins the rule's folder with a LocalSourceFile
-    (TypeError "expected str instance, LocalSourceFile found"). Other sources accept both."""
+    (TypeError "expected str instance, LocalSourceFile found"). Other sources accept both.
+    """
     from snakemake.sourcecache import LocalGitFile, SourceFile
 
     join = LocalGitFile.join
@@ -174,6 +175,8 @@ RESULTS = config.get("results_dir", "results")
 DATASETS = ["mnist", "cifar10"]
 # Training jobs ask the scheduler for a GPU only when the config insists on CUDA.
 GPU = 1 if config.get("device") == "cuda" else 0
+
+
 def host_path(path):
     """A path of an input or output as a job's params must name it: Snakemake adds a module's
     prefix to inputs and outputs only (unchanged outside a module)."""
@@ -251,7 +254,9 @@ def code_inputs(script):
     if CHECKOUT is None:
         source = _read_remote(SCRIPTS.join(f"{script}.py"))
         # local(): a module's prefix must not move them (they are the working directory's)
-        return [local(str(path)) for path in _materialise(_imported_modules(source, None))]
+        return [
+            local(str(path)) for path in _materialise(_imported_modules(source, None))
+        ]
     files = library_dependencies(SCRIPTS / f"{script}.py", [LIBRARY.parent])
     return [job_path(path, CHECKOUT) for path in files]
 
