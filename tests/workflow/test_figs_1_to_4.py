@@ -36,7 +36,7 @@ def tables(run_dir):
     }
 
 
-def test_clean_checkout_dry_run_lists_thejob_stats(tmp_path):
+def test_clean_checkout_dry_run_lists_the_jobs(tmp_path):
     """All targets plan without data or network; only the download rules would touch it."""
     result = snakemake(tmp_path, "-n", "--cores", "1")
     assert job_stats(result.stdout + result.stderr) == {

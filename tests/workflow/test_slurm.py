@@ -3,7 +3,7 @@
 The cluster test starts munged, slurmctld and slurmd (Debian's munge and slurm-wlm) in a
 temporary folder, with their own key, socket, ports, state and slurm.conf, so nothing of the
 machine's own set-up is read or changed. It submits the quick preset's data-free figures
-(Figs 1-4) through `--profile profiles/slurm`, first with a broken plotting environment: the
+(Figs 1-4) through `--profile profiles/slurm`, first with colours that cannot be drawn: the
 plot job fails on the cluster, Snakemake names its SLURM log, the theory tables stay. The rerun
 after the fix runs only the plots; then every table must equal a local run's, byte for byte.
 
@@ -25,7 +25,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, job_stats, snakemake
+from conftest import ROOT, job_stats, snakemake, write_yaml
 
 pytestmark = pytest.mark.slurm
 
@@ -49,9 +49,9 @@ SEARCH_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"]
 SIZE = re.compile(r"\[threads=\d+, mem_mb=\d+, runtime=\d+ min(, gpu=\d+)?\]$")
 
 
-def run_snakemake(workdir: Path, *args: str, env: dict | None = None):
+def run_snakemake(workdir: Path, *args: str, env: dict | None = None, configs=()):
     """This repository's workflow on the quick preset, working directory ``workdir``."""
-    return snakemake(workdir, *args, configs=(QUICK,), check=False, env=env)
+    return snakemake(workdir, *args, configs=(QUICK, *configs), check=False, env=env)
 
 
 # --- the profile, no daemons ----------------------------------------------------------------
@@ -70,13 +70,13 @@ def test_profile_dry_run_lists_every_job_with_its_resources(tmp_path):
     stats = job_stats(output)
     jobs = re.findall(r"^\s*Job \d+: (.*)$", output, flags=re.M)
     # Every job but the `default` target prints its message, which ends with its size.
-    assert len(jobs) == sum(stats.values()) - stats["default"] == 48, output
+    assert len(jobs) == sum(stats.values()) - stats["default"] == 49, output
     unsized = [job for job in jobs if not SIZE.search(job)]
     assert not unsized, unsized
     training = [job for job in jobs if job.startswith("Training")]
     assert len(training) == 13, training
     assert all("gpu=" not in job for job in training), training  # CPU config: no GPU asked
-    # The 29 small table and plot jobs go as four cluster jobs.
+    # The 31 small table and plot jobs go as four cluster jobs.
     for group in ("theory", "plots", "fig5", "fig6"):
         assert output.count(f"Group job {group} ") == 1, output
 
@@ -253,13 +253,16 @@ def test_figures_on_slurm_resume_after_a_failure_and_equal_a_local_run(cluster, 
     # start 10 s after a submission (default 40 s) and use squeue (no accounting database).
     slurm_args = ("--profile", str(PROFILE), "--cores", "2", "--slurm-status-command", "squeue")
     slurm_args += ("--slurm-init-seconds-before-status-checks", "10", *TARGETS)
-    # 1. A broken plotting environment on the nodes: every plot fails, the tables do not.
-    broken = run_snakemake(slurm_dir, *slurm_args, env={**cluster, "MPLBACKEND": "broken"})
+    # 1. Colours the plotting library cannot draw (a plot-only setting; parsing and tables
+    # never read it): every plot fails on the nodes, the tables do not.
+    colours = dict.fromkeys(("theory", "dae", "wdae", "fixed_point", "simulation"), "nocolour")
+    unusable = write_yaml(tmp_path / "colours.yaml", {"style": {"colors": colours}})
+    broken = run_snakemake(slurm_dir, *slurm_args, env=cluster, configs=(unusable,))
     output = broken.stdout + broken.stderr
     assert broken.returncode != 0, output
     failed = re.findall(r"log: (\S*/slurm_logs/group_plots\S*/\d+\.log)", output)
     assert failed, f"no SLURM log named for the failed job:\n{output}"
-    assert "'broken' is not a valid value for backend" in Path(failed[0]).read_text()
+    assert "'nocolour' is not a valid value for color" in Path(failed[0]).read_text()
     figures = slurm_dir / "results" / "figures"
     mtimes = {name: (figures / name).stat().st_mtime_ns for name in TABLES}
     phases = [f"failing run {time.monotonic() - started:.0f} s"]

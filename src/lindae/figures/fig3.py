@@ -12,7 +12,6 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-import seaborn as sns
 
 from .. import theory
 from ..claims import Claim
@@ -165,6 +164,8 @@ class Fig3(Figure):
         left.set_ylim(0, 1.1)
         left.set_xlabel("t (epoch)")
         left.set_ylabel(r"$w(t, \lambda)$")
+
+        import seaborn as sns  # only plots need it (1 s to import: not while parsing)
 
         palette = {"DAE": colors["dae_rates"], "WDAE": colors["wdae"], "ratio": colors["ratio"]}
         sns.lineplot(

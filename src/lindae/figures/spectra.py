@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import seaborn as sns
 
 from ..tables import assemble, rows, select
 from .base import Figure, Settings, Tables
@@ -51,6 +50,8 @@ class Spectra(Figure):
         table = tables["curves"]
         datasets = list(dict.fromkeys(table["dataset"]))
         figure, ax = plt.subplots(figsize=(6, 4), layout="constrained")
+        import seaborn as sns  # only plots need it (1 s to import: not while parsing)
+
         palette = sns.color_palette("deep", len(datasets))
         for color, dataset in zip(palette, datasets, strict=True):
             spectrum = select(table, dataset=dataset, quantity="eigenvalue")

@@ -52,17 +52,28 @@ def module_file(name: str, roots: Iterable[Path]) -> Path | None:
 
 
 @cache
+def _file_imports(path: Path, package: str | None) -> frozenset[str]:
+    """:func:`imported_modules` of one file, read and parsed once per parse of the workflow."""
+    return frozenset(imported_modules(path.read_text(encoding="utf-8"), package))
+
+
+@cache
+def _module_file(name: str, roots: tuple[Path, ...]) -> Path | None:
+    return module_file(name, roots)
+
+
+@cache
 def _closure(script: Path, roots: tuple[Path, ...]) -> frozenset[Path]:
     found: set[Path] = set()
     pending = [(script, None)]
     while pending:
         path, package = pending.pop()
-        for name in imported_modules(path.read_text(encoding="utf-8"), package):
+        for name in _file_imports(path, package):
             parts = name.split(".")
             # importing a.b.c runs a/__init__.py and a/b/__init__.py first
             for depth in range(1, len(parts) + 1):
                 prefix = ".".join(parts[:depth])
-                target = module_file(prefix, roots)
+                target = _module_file(prefix, roots)
                 if target is None or target in found:
                     continue
                 found.add(target)
