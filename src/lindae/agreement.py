@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from . import theory
+from .lazy import lazy_import
 from .models import linear_regularisers
+
+np = lazy_import("numpy")
+pd = lazy_import("pandas")
 
 __all__ = ["difference_stats", "mode_agreement", "linear_run_agreement"]
 

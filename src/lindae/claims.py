@@ -14,8 +14,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import numpy as np
-import pandas as pd
+from .lazy import lazy_import
+
+np = lazy_import("numpy")
+pd = lazy_import("pandas")
+
 
 __all__ = [
     "Claim",
@@ -107,13 +110,15 @@ def evaluate(
     tables: Mapping[str, Mapping[str, str]],
     settings: Mapping[str, Mapping[str, Any]],
     thresholds: Mapping[str, float],
-    read: Callable[[str], pd.DataFrame] = pd.read_csv,
+    read: Callable[[str], pd.DataFrame] | None = None,
 ) -> list[Claim]:
     """Every claim of ``figures`` (:class:`~lindae.figures.base.Figure` objects, in order).
 
     ``tables[stem + suffix]`` maps table names (``curves``, extras, ``agreement``) to CSV paths
     for each rendering that was built; ``settings[stem]`` is the figure's config part.
+    ``read`` loads a table (default: ``pandas.read_csv``).
     """
+    read = read or pd.read_csv
     claims: list[Claim] = []
     for figure in figures:
         for variant in figure.variants:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import os
 import zipfile
 from collections.abc import Mapping
@@ -28,9 +29,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from lindae.io import atomic_path, write_json
+
+from .lazy import lazy_import
+
+np = lazy_import("numpy")
 
 __all__ = [
     "DATASETS",
@@ -61,7 +64,7 @@ class DatasetInfo:
     @property
     def dimension(self) -> int:
         """Input dimension D: pixels (times channels) of one image."""
-        return int(np.prod(self.image_shape))
+        return math.prod(self.image_shape)
 
 
 DATASETS: dict[str, DatasetInfo] = {
@@ -213,7 +216,7 @@ def import_dataset(
 
 
 def load_training_matrix(
-    npz_path: str | os.PathLike[str], subset: int, dtype: type | np.dtype = np.float64
+    npz_path: str | os.PathLike[str], subset: int, dtype: type | np.dtype | str = "float64"
 ) -> np.ndarray:
     """The data matrix X, shape ``(subset, D)``: the first ``subset`` training images / 255.
 

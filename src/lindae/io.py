@@ -17,8 +17,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
+from .lazy import lazy_import
+
+np = lazy_import("numpy")
+pd = lazy_import("pandas")
+
 
 __all__ = [
     "ArtefactWriteError",

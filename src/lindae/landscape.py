@@ -10,13 +10,17 @@ reads it and a claim could check it. Tables are long-form with :data:`GEOMETRY_C
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-from numpy.typing import ArrayLike, NDArray
-
+from .lazy import lazy_import
 from .theory import scalar_loss
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
+
+np = lazy_import("numpy")
+pd = lazy_import("pandas")
 
 __all__ = [
     "GEOMETRY_COLUMNS",
@@ -77,7 +81,7 @@ def hyperbola(target: float, half_width: float) -> list[NDArray]:
     return [np.column_stack([w1, target / w1]), np.column_stack([-w1, -target / w1])]
 
 
-def _frame(panel: str, quantity: str, shape: str = "", piece: float = np.nan, **arrays: Any):
+def _frame(panel: str, quantity: str, shape: str = "", piece: float = math.nan, **arrays: Any):
     frame = pd.DataFrame({name: np.asarray(value).ravel() for name, value in arrays.items()})
     frame["panel"], frame["quantity"] = panel, quantity
     frame["shape"], frame["piece"] = shape, piece

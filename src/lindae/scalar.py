@@ -8,15 +8,21 @@ generator without the global state, so the draws are identical and nothing leaks
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
-from numpy.typing import ArrayLike, NDArray
-
+from .lazy import lazy_import
 from .tables import rows
 from .theory import scalar_loss, scalar_loss_gradient
 
-FloatArray = NDArray[np.float64]
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import ArrayLike, NDArray
+
+    FloatArray = NDArray[np.float64]
+
+np = lazy_import("numpy")
+pd = lazy_import("pandas")
+
 
 __all__ = [
     "ScalarTrajectory",

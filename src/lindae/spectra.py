@@ -10,11 +10,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
-from numpy.typing import NDArray
+from typing import TYPE_CHECKING
 
 from .io import atomic_path
+from .lazy import lazy_import
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+np = lazy_import("numpy")
 
 __all__ = ["Spectrum", "second_moment_spectrum", "save_spectrum", "load_spectrum"]
 

@@ -10,8 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-import pandas as pd
+from .lazy import lazy_import
+
+np = lazy_import("numpy")
+pd = lazy_import("pandas")
+
 
 __all__ = ["COLUMNS", "VARIANTS", "SUFFIXES", "check_variant", "rows", "assemble", "select"]
 

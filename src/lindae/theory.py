@@ -13,10 +13,18 @@ S5..S13 are listed in docs/theory.md ("Equation labels").
 
 from __future__ import annotations
 
-import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from typing import TYPE_CHECKING
 
-FloatArray = NDArray[np.float64]
+from .lazy import lazy_import
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import ArrayLike, NDArray
+
+    FloatArray = NDArray[np.float64]
+
+np = lazy_import("numpy")
+
 
 __all__ = [
     "growth_rate_and_coupling",

@@ -116,6 +116,11 @@ while True:
         package = name if module.__file__.endswith("__init__.py") else name.rpartition(".")[0]
         for lazy in lazy_imports(tree, package):
             importlib.import_module(lazy)
+
+# Last, the third-party modules the library binds with lindae.lazy.lazy_import (loaded on first
+# use in a real job): the env must have them too.
+if "lindae.lazy" in sys.modules:
+    sys.modules["lindae.lazy"].load_requested()
 """
 
 
@@ -149,9 +154,15 @@ def distributions(names: list[str]) -> dict[str, metadata.Distribution]:
 
 def environment_folder(env_file: Path, folder: Path) -> Path:
     """A folder of links to the files of the env's distributions and to the library."""
-    folder.mkdir(parents=True)
     pypi = [CONDA_TO_PYPI.get(name, name) for name in conda_names(env_file)]
-    for dist in distributions(pypi).values():
+    return distribution_folder(pypi, folder)
+
+
+def distribution_folder(names: list[str], folder: Path) -> Path:
+    """A folder of links to the files of the distributions ``names`` (PyPI), of everything they
+    require and to the library."""
+    folder.mkdir(parents=True)
+    for dist in distributions(names).values():
         for path in dist.files or []:
             top = path.parts[0]
             if top.endswith(".pth") or top == ".." or (folder / top).exists():
@@ -246,6 +257,41 @@ def test_a_missing_package_fails_the_check(rule_envs, tmp_path, package):
     result = run_imports(script, broken, tmp_path / "broken")
     assert result.returncode != 0
     assert f"No module named '{package}'" in result.stderr, result.stderr
+
+
+# Snakemake's command line, run from a folder that holds nothing but Snakemake's own
+# distribution and its requirements: as when it is installed with pipx or in conda's base.
+SNAKEMAKE_ALONE = r"""
+import sys
+
+sys.path.append(sys.argv[1])
+sys.argv = ["snakemake", *sys.argv[2:]]
+from snakemake.cli import main
+
+main()
+"""
+
+
+def test_snakemake_in_an_environment_of_its_own_plans_every_job(tmp_path):
+    """Parsing and planning need only Snakemake and its requirements: no numpy, pandas,
+    matplotlib or torch (the figures' metadata imports them on first use only)."""
+    folder = distribution_folder(["snakemake"], tmp_path / "snakemake-env")
+    assert not {"numpy", "pandas", "matplotlib", "torch"} & {p.name for p in folder.iterdir()}
+    overlay = write_datasets(tmp_path)
+    result = subprocess.run(
+        [str(BIN / "python"), "-I", "-S", "-c", SNAKEMAKE_ALONE, str(folder)]
+        + ["--snakefile", str(ROOT / "Snakefile"), "--directory", str(tmp_path)]
+        + ["--configfile", str(ROOT / "config" / "config.yaml"), str(overlay)]
+        + ["--dry-run", "--cores", "1"],
+        capture_output=True,
+        text=True,
+        env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)},
+        cwd=tmp_path,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert re.search(r"^total\s+\d+", output, re.M), output
+    assert not (tmp_path / "results").exists()
 
 
 if __name__ == "__main__":  # pragma: no cover - ad-hoc: python test_isolation.py ENV SCRIPT

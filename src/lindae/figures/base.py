@@ -22,10 +22,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import pandas as pd
-
 from ..claims import Claim
+from ..lazy import lazy_import
 from ..tables import SUFFIXES, VARIANTS, check_variant
+
+pd = lazy_import("pandas")
 
 __all__ = ["Figure", "LandscapeFigure", "Inputs", "Tables", "Settings", "note"]
 
@@ -33,7 +34,7 @@ Settings = Mapping[str, Any]
 #: Loaded upstream artefacts: ``spectra`` {dataset: Spectrum}, ``runs`` {(dataset, model):
 #: record}, ``sampled`` {dataset: record}; empty for the data-free figures.
 Inputs = Mapping[str, Any]
-Tables = Mapping[str, pd.DataFrame]
+Tables = Mapping[str, "pd.DataFrame"]
 
 
 def note(item: str, faithful: str, corrected: str) -> dict[str, str]:

@@ -8,19 +8,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import matplotlib
+from ..lazy import lazy_import
+from ..tables import select
 
-matplotlib.use("Agg")
+np = lazy_import("numpy")
+pd = lazy_import("pandas")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from ..tables import select  # noqa: E402
-
-__all__ = ["plt", "wide", "legend_once", "shade", "dataset_title", "DATASET_TITLES"]
+__all__ = ["pyplot", "wide", "legend_once", "shade", "dataset_title", "DATASET_TITLES"]
 
 DATASET_TITLES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
+
+
+def pyplot() -> Any:
+    """``matplotlib.pyplot`` on the headless ``Agg`` backend (imported when a plot is drawn,
+    never when the workflow is parsed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot
+
+    return matplotlib.pyplot
 
 
 def dataset_title(dataset: str) -> str:

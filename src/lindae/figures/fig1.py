@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import numpy as np
-import pandas as pd
-from matplotlib.colors import Normalize
-
 from .. import landscape, theory
 from ..claims import Claim, final_values
+from ..lazy import lazy_import
 from ..scalar import gradient_descent, legacy_uniform_inits, trajectory_rows
 from ..tables import assemble, rows, select
 from .base import LandscapeFigure, Settings, Tables, note
-from .drawing import legend_once, plt, wide
+from .drawing import legend_once, pyplot, wide
+
+np = lazy_import("numpy")
+pd = lazy_import("pandas")
 
 # The authors' fixed colour normalisation of log(Z - offset) on the surface.
 _LOG_OFFSET = 4.68459160059e-9
@@ -153,6 +153,7 @@ class Fig1(LandscapeFigure):
         )
 
     def plot(self, tables: Tables, settings, style, variant):
+        plt = pyplot()
         table, geometry = tables["curves"], tables["landscape"]
         colors = style["colors"]
         noises = settings["noise_levels"]
@@ -181,10 +182,11 @@ class Fig1(LandscapeFigure):
 
     @staticmethod
     def _draw_surface(ax3, geometry: pd.DataFrame, table: pd.DataFrame, panel: str, colors):
+        plt = pyplot()
         w1, w2, surface = landscape.grid_arrays(geometry, panel)
         with np.errstate(invalid="ignore", divide="ignore"):
             shade = np.log(surface - _LOG_OFFSET)
-        faces = plt.get_cmap("jet")(Normalize(*_LOG_RANGE)(shade))
+        faces = plt.get_cmap("jet")(plt.Normalize(*_LOG_RANGE)(shade))
         ax3.plot_surface(
             w1,
             w2,

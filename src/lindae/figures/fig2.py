@@ -9,14 +9,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-import numpy as np
-import pandas as pd
-
 from .. import theory
 from ..claims import Claim, half_time
+from ..lazy import lazy_import
 from ..tables import assemble, check_variant, rows, select
 from .base import Figure, Settings, Tables, note
-from .drawing import plt, shade
+from .drawing import pyplot, shade
+
+np = lazy_import("numpy")
+pd = lazy_import("pandas")
 
 
 class Fig2(Figure):
@@ -142,6 +143,7 @@ class Fig2(Figure):
         )
 
     def plot(self, tables: Tables, settings, style, variant):
+        plt = pyplot()
         table, colors = tables["curves"], style["colors"]
         panels = list(dict.fromkeys(table["panel"]))
         figure, axes = plt.subplots(

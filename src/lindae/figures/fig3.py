@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import numpy as np
-import pandas as pd
-
 from .. import theory
 from ..claims import Claim
+from ..lazy import lazy_import
 from ..tables import assemble, check_variant, rows, select
 from .base import Figure, Settings, Tables, note
-from .drawing import plt, shade
+from .drawing import pyplot, shade
+
+np = lazy_import("numpy")
+pd = lazy_import("pandas")
 
 _RULES = {"hessian": "1/(2 lam + gamma)", "notebook": "1/(2 lam + 2 gamma)"}
 
@@ -151,6 +152,7 @@ class Fig3(Figure):
         )
 
     def plot(self, tables: Tables, settings, style, variant):
+        plt = pyplot()
         table, colors = tables["curves"], style["colors"]
         figure, (left, middle, right) = plt.subplots(1, 3, figsize=(15, 4), layout="constrained")
         dynamics = select(table, panel="dynamics")

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import numpy as np
-import pandas as pd
-
 from .. import landscape, theory
 from ..claims import Claim, final_values
+from ..lazy import lazy_import
 from ..scalar import (
     gradient_descent,
     gradient_flow_mapping,
@@ -22,7 +20,10 @@ from ..scalar import (
 )
 from ..tables import assemble, rows, select
 from .base import LandscapeFigure, Settings, Tables, note
-from .drawing import plt, wide
+from .drawing import pyplot, wide
+
+np = lazy_import("numpy")
+pd = lazy_import("pandas")
 
 _PANELS = ("noise", "weight_decay")
 _HALF_WIDTH = 2.0
@@ -178,6 +179,7 @@ class Fig4(LandscapeFigure):
         )
 
     def plot(self, tables: Tables, settings, style, variant):
+        plt = pyplot()
         table, geometry, colors = tables["curves"], tables["landscape"], style["colors"]
         figure, axes = plt.subplots(2, 3, figsize=(24, 8))
         for row, panel in enumerate(_PANELS):

@@ -16,17 +16,18 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from .. import theory
 from ..agreement import linear_run_agreement
 from ..claims import Claim, half_time
+from ..lazy import lazy_import
 from ..models import MODELS, linear_regularisers
 from ..tables import assemble, check_variant, rows, select
 from .base import Figure, Settings, Tables, note
-from .drawing import dataset_title, legend_once, plt
+from .drawing import dataset_title, legend_once, pyplot
 from .sampled_noise import FIGURE as SAMPLED_NOISE
+
+np = lazy_import("numpy")
+pd = lazy_import("pandas")
 
 #: Figure columns: panel name -> the two models drawn in it.
 PANELS = {"weight_decay": ("AE", "WDAE"), "noise": ("AE", "DAE")}
@@ -285,6 +286,7 @@ class Fig5(Figure):
         )
 
     def plot(self, tables: Tables, settings, style, variant):
+        plt = pyplot()
         table, colors = tables["curves"], style["colors"]
         model_colors = {"AE": colors["ae"], "WDAE": colors["wdae"], "DAE": colors["dae"]}
         datasets = list(dict.fromkeys(table["dataset"]))

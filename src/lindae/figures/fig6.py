@@ -14,16 +14,17 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from .. import theory
 from ..agreement import difference_stats
 from ..claims import Claim, final_values
+from ..lazy import lazy_import
 from ..models import effective_linear_parameters, nonlinear_regularisers
 from ..tables import assemble, check_variant, rows, select
 from .base import Figure, Settings, Tables, note
-from .drawing import dataset_title, legend_once, plt
+from .drawing import dataset_title, legend_once, pyplot
+
+np = lazy_import("numpy")
+pd = lazy_import("pandas")
 
 
 def effective_parameters(record: Mapping[str, Any], settings: Settings, model: str) -> dict:
@@ -239,6 +240,7 @@ class Fig6(Figure):
         )
 
     def plot(self, tables: Tables, settings, style, variant):
+        plt = pyplot()
         table, colors = tables["curves"], style["colors"]
         model_colors = {"AE": colors["ae"], "WDAE": colors["wdae"], "DAE": colors["dae_rates"]}
         datasets = list(dict.fromkeys(table["dataset"]))

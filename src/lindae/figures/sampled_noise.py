@@ -10,14 +10,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from .. import theory
 from ..agreement import mode_agreement
+from ..lazy import lazy_import
 from ..tables import assemble, rows
 from .base import Figure, Settings, Tables
-from .drawing import dataset_title, legend_once, plt
+from .drawing import dataset_title, legend_once, pyplot
+
+np = lazy_import("numpy")
+pd = lazy_import("pandas")
 
 #: Record array -> model label.
 RUNS = {"marginalised_projections": "DAE (marginalised)", "projections": "DAE (sampled)"}
@@ -114,6 +115,7 @@ class SampledNoise(Figure):
         )
 
     def plot(self, tables: Tables, settings, style, variant):
+        plt = pyplot()
         table = tables["curves"]
         datasets = list(dict.fromkeys(table["dataset"]))
         figure, axes = plt.subplots(

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
+from ..lazy import lazy_import
 from ..tables import assemble, rows, select
 from .base import Figure, Settings, Tables
-from .drawing import dataset_title, plt
+from .drawing import dataset_title, pyplot
+
+np = lazy_import("numpy")
+pd = lazy_import("pandas")
 
 
 class Spectra(Figure):
@@ -47,6 +48,7 @@ class Spectra(Figure):
         )
 
     def plot(self, tables: Tables, settings, style, variant):
+        plt = pyplot()
         table = tables["curves"]
         datasets = list(dict.fromkeys(table["dataset"]))
         figure, ax = plt.subplots(figsize=(6, 4), layout="constrained")

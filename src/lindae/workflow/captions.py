@@ -14,9 +14,10 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import pandas as pd
-
 from ..figures.base import Figure
+from ..lazy import lazy_import
+
+pd = lazy_import("pandas")
 
 __all__ = [
     "VARIANT_DESCRIPTIONS",

@@ -25,8 +25,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import numpy as np
-
 from lindae.data import (
     ARRAY_KEYS,
     dataset_info,
@@ -34,6 +32,10 @@ from lindae.data import (
     validate_arrays,
     write_dataset,
 )
+
+from ..lazy import lazy_import
+
+np = lazy_import("numpy")
 
 __all__ = [
     "DownloadError",
