@@ -72,10 +72,11 @@ def linear_run_agreement(
     plotted_modes: Sequence[int],
 ) -> pd.DataFrame:
     """:func:`mode_agreement` of one trained linear model on modes i <= H, at the epochs that
-    are multiples of ``record_every`` (the stable S7 from the run's own u0)."""
+    are multiples of ``record_every`` and the last one (the stable S7 from the run's own u0),
+    so that the final values are the final epoch's whatever ``epochs`` is."""
     lr, hidden = linear["lr"][dataset], linear["hidden"][dataset]
     noise, decay = linear_regularisers(model, linear)
-    keep = run["steps"] % linear["record_every"] == 0
+    keep = (run["steps"] % linear["record_every"] == 0) | (run["steps"] == linear["epochs"])
     t = run["steps"][keep].astype(float)
     lam = eigenvalues[:hidden]
     predicted = theory.mode_strength(

@@ -14,7 +14,10 @@ writes it, with a JSON manifest recording where the data came from, as the canon
 :func:`validate_arrays`, :func:`dataset_manifest` and :func:`write_dataset` are the same steps
 for arrays obtained otherwise (the workflow's downloader, :mod:`lindae.workflow.download`).
 :func:`load_training_matrix` turns the canonical file into the data matrix ``X`` of the linear
-models. Never imports snakemake, torchvision or :mod:`lindae.workflow`.
+models. Beyond the layout, both check what the analysis needs of the pixels: raw 0-255 values,
+not one constant value, not one image repeated (a degenerate spectrum otherwise runs to
+plausible-looking NaN or zero results). Never imports snakemake, torchvision or
+:mod:`lindae.workflow`.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lindae.io import atomic_path, write_json
+from lindae.io import UserError, atomic_path, intermediate_file_error, write_json
 
 from .lazy import lazy_import
 
@@ -42,6 +45,7 @@ __all__ = [
     "DatasetFileError",
     "dataset_info",
     "validate_arrays",
+    "check_images",
     "dataset_manifest",
     "write_dataset",
     "import_dataset",
@@ -74,8 +78,8 @@ DATASETS: dict[str, DatasetInfo] = {
 ARRAY_KEYS = ("train_images", "train_labels", "test_images", "test_labels")
 
 
-class DatasetFileError(ValueError):
-    """A dataset ``.npz`` is unreadable or does not hold the expected arrays."""
+class DatasetFileError(ValueError, UserError):
+    """A dataset ``.npz`` is unreadable or does not hold the expected arrays or pixels."""
 
 
 def dataset_info(name: str) -> DatasetInfo:
@@ -126,7 +130,36 @@ def validate_arrays(
                 f"{source}: {split}_labels holds {int(labels.max())}, expected class indices "
                 f"0-{info.classes - 1}"
             )
+    check_images(name, arrays["train_images"], source, "train_images")
     return {key: arrays[key] for key in ARRAY_KEYS}
+
+
+def check_images(name: str, images: np.ndarray, source: str, what: str) -> None:
+    """Refuse uint8 ``images`` (N, ...) the analysis cannot use, naming ``source`` and ``what``.
+
+    Every pixel the same value (e.g. an all-zero export) gives Sigma_bar = c^2 11^T, or 0;
+    only 0 and 1 means pixels scaled to 0-1 before the uint8 cast (the analysis divides by
+    255); one image repeated N times has rank 1. Each would otherwise train and plot without
+    an error. Costs two passes over the bytes.
+    """
+    low, high = int(images.min()), int(images.max())
+    where = f"{source}: {what} ({name}, {len(images)} images)"
+    fix = "export the real images as raw uint8 pixels 0-255"
+    if low == high:
+        raise DatasetFileError(
+            f"{where}: every pixel is {low}, so the data carry no directions to learn (at "
+            f"most one non-zero eigenvalue); {fix}"
+        )
+    if high <= 1:
+        raise DatasetFileError(
+            f"{where}: the pixels only take the values {low} and {high}, expected raw pixels "
+            f"0-255 (were they scaled to 0-1 before the uint8 cast?); {fix}"
+        )
+    if len(images) > 1 and (images == images[:1]).all():
+        raise DatasetFileError(
+            f"{where}: all images are the same image, so the data have a single non-zero "
+            f"eigenvalue; {fix}"
+        )
 
 
 def dataset_manifest(name: str, method: str, arrays: Mapping[str, np.ndarray]) -> dict[str, Any]:
@@ -221,19 +254,29 @@ def load_training_matrix(
     """The data matrix X, shape ``(subset, D)``: the first ``subset`` training images / 255.
 
     Each image is flattened row-major in its stored layout (MNIST row by row; CIFAR-10 HWC,
-    i.e. the three channels of a pixel adjacent). No centring.
+    i.e. the three channels of a pixel adjacent). No centring. The subset is checked like an
+    import (:func:`check_images`); an unreadable file names itself and how to rebuild it.
     """
     dtype = np.dtype(dtype)
     if dtype.kind != "f":
         raise ValueError(f"dtype must be a floating type, got {dtype}")
-    with np.load(npz_path, allow_pickle=False) as npz:
-        images = npz["train_images"]
+    name = Path(npz_path).stem
+    rule = f"download_{name}" if name in DATASETS else None
+    try:
+        with np.load(npz_path, allow_pickle=False) as npz:
+            images = npz["train_images"]
+    except FileNotFoundError:
+        raise intermediate_file_error(npz_path, "dataset file", "no such file", rule) from None
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+        problem = f"not a readable dataset archive: {type(error).__name__}: {error}"
+        raise intermediate_file_error(npz_path, "dataset file", problem, rule) from error
     available = len(images)
     if not 1 <= subset <= available:
-        raise ValueError(
+        raise DatasetFileError(
             f"subset = {subset}, but {npz_path} holds {available} training images "
             f"(subset must be between 1 and {available})"
         )
+    check_images(name, images[:subset], str(npz_path), f"the first {subset} train_images")
     matrix = images[:subset].reshape(subset, -1).astype(dtype)
     matrix /= dtype.type(255)
     return matrix

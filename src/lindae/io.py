@@ -3,6 +3,11 @@
 Each writer writes to a temporary file in the destination folder and renames it into place
 (``os.replace`` is atomic on POSIX within one file system), so a crash, a full disk or Ctrl-C
 never leaves a truncated file that looks finished, and an earlier result survives a failure.
+
+Also here: :class:`UserError`, the mark of an error the user can fix (a bad dataset, a
+learning rate above the stability bound, a full disk), which :func:`job_log` reports as one
+line on the terminal (its traceback goes to the job's log only), and the checked reading of
+the intermediate training records (:func:`load_record`).
 """
 
 from __future__ import annotations
@@ -12,7 +17,10 @@ import errno
 import json
 import logging
 import os
+import sys
 import tempfile
+import traceback
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +32,10 @@ pd = lazy_import("pandas")
 
 
 __all__ = [
+    "UserError",
     "ArtefactWriteError",
+    "IntermediateFileError",
+    "intermediate_file_error",
     "atomic_path",
     "write_table",
     "write_json",
@@ -35,7 +46,30 @@ __all__ = [
 ]
 
 
-class ArtefactWriteError(OSError):
+class UserError(Exception):
+    """Mixed into every error whose message tells the user what to change (a bad dataset, an
+    unstable learning rate, a full disk...). :func:`job_log` prints such an error as one line,
+    ``lindae: <message>``, and exits with status 1; any other exception (a bug) keeps its
+    traceback."""
+
+
+class IntermediateFileError(ValueError, UserError):
+    """An intermediate artefact (a spectrum, a training record) cannot be read or is damaged;
+    the message names the file and how to rebuild it."""
+
+
+def intermediate_file_error(
+    path: str | os.PathLike[str], what: str, problem: str, rule: str | None = None
+) -> IntermediateFileError:
+    """The error for an unreadable intermediate file: its path, what is wrong, the remedy."""
+    force = f", or run again with --forcerun {rule}" if rule else ""
+    return IntermediateFileError(
+        f"{path}: cannot use this {what} ({problem}); it is an intermediate file: delete it and "
+        f"run the workflow again, which rebuilds it{force}"
+    )
+
+
+class ArtefactWriteError(OSError, UserError):
     """An artefact could not be written (disk full, folder not writable, a file in the way).
 
     Raised by :func:`atomic_path` and every writer here; the destination is untouched (an
@@ -149,11 +183,28 @@ def save_record(
     _write_with(destination, lambda path: np.savez(path, **payload))
 
 
-def load_record(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read a :func:`save_record` file: its arrays plus the decoded ``metadata`` dict."""
-    with np.load(path) as archive:
-        record = {key: archive[key] for key in archive.files if key != "metadata"}
-        record["metadata"] = json.loads(str(archive["metadata"]))
+def load_record(path: str | os.PathLike[str], rule: str | None = None) -> dict[str, Any]:
+    """Read a :func:`save_record` file: its arrays plus the decoded ``metadata`` dict.
+
+    A file that is missing, truncated or not such a record, or that holds non-finite numbers
+    (training stops before writing those), raises :class:`IntermediateFileError` naming the
+    file and how to rebuild it (``rule``: the rule that writes it, for ``--forcerun``).
+    """
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            record = {key: archive[key] for key in archive.files if key != "metadata"}
+            record["metadata"] = json.loads(str(archive["metadata"]))
+    except FileNotFoundError:
+        raise intermediate_file_error(path, "training record", "no such file", rule) from None
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+        problem = f"not a readable training record: {type(error).__name__}: {error}"
+        raise intermediate_file_error(path, "training record", problem, rule) from error
+    if not isinstance(record["metadata"], dict):
+        raise intermediate_file_error(path, "training record", "its metadata is not a dict", rule)
+    for key, array in record.items():
+        if key != "metadata" and array.dtype.kind == "f" and not np.isfinite(array).all():
+            problem = f"array {key!r} holds non-finite values"
+            raise intermediate_file_error(path, "training record", problem, rule)
     return record
 
 
@@ -161,7 +212,10 @@ def load_record(path: str | os.PathLike[str]) -> dict[str, Any]:
 def job_log(path: str | os.PathLike[str], name: str = "lindae") -> Iterator[logging.Logger]:
     """Log a job to ``path``; a failure's traceback lands in the log, then re-raises.
 
-    Used by the workflow's rule scripts so that every job, successful or not, leaves a log.
+    Used by the workflow's rule scripts so that every job, successful or not, leaves a log. A
+    :class:`UserError` is printed to stderr as one line (``lindae: <message>``, whitespace
+    collapsed) and logged as one line, and ends the job with status 1; its traceback goes to
+    ``<log>.traceback`` only (Snakemake shows a failed job's log on the terminal).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -173,6 +227,19 @@ def job_log(path: str | os.PathLike[str], name: str = "lindae") -> Iterator[logg
         logger.addHandler(handler)
     try:
         yield logger
+    except UserError as error:
+        # The user's fix is in the message: one line on the terminal and in the log (Snakemake
+        # prints a failed job's log: show-failed-logs), the traceback beside the log only.
+        message = " ".join(str(error).split())
+        trace = path.with_name(path.name + ".traceback")
+        trace.write_text(traceback.format_exc(), encoding="utf-8")
+        propagate, logger.propagate = logger.propagate, False  # nor to terminal handlers
+        try:
+            logger.error("job failed: %s (traceback: %s)", message, trace)
+        finally:
+            logger.propagate = propagate
+        print(f"lindae: {message}", file=sys.stderr, flush=True)
+        raise SystemExit(1) from None
     except BaseException:
         logger.exception("job failed")
         raise

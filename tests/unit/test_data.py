@@ -276,6 +276,69 @@ def test_import_rejects_bad_arrays(tmp_path, name, change, expected):
     assert not (tmp_path / "out.npz").exists() and not (tmp_path / "out.json").exists()
 
 
+def _cifar10_zeros(count: int = 12) -> dict[str, np.ndarray]:
+    """An all-zero CIFAR-10 export of the right shape and dtype (finding 2)."""
+    return {
+        "train_images": np.zeros((count, 32, 32, 3), np.uint8),
+        "train_labels": np.zeros(count, np.uint8),
+        "test_images": np.zeros((3, 32, 32, 3), np.uint8),
+        "test_labels": np.zeros(3, np.uint8),
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "images", "expected"),
+    [
+        ("cifar10", None, "every pixel is 0, so the data carry no directions to learn"),
+        ("mnist", lambda a: np.full_like(a, 7), "every pixel is 7"),
+        ("mnist", lambda a: (a > 127).astype(np.uint8), "only take the values 0 and 1"),
+        ("mnist", lambda a: np.repeat(a[:1], len(a), axis=0), "all images are the same image"),
+    ],
+    ids=["all-zero-cifar10", "constant", "scaled-to-0-1", "one-image-repeated"],
+)
+def test_import_rejects_degenerate_pixels(tmp_path, name, images, expected):
+    """Finding 2: arrays of the right shape and dtype whose pixels the analysis cannot use
+    (an all-zero CIFAR-10 ran to exit 0 with zero eigenvalues, NaN rows and passing claims)."""
+    if images is None:
+        arrays = _cifar10_zeros()
+    else:
+        arrays = mnist_arrays()
+        arrays["train_images"] = images(arrays["train_images"])
+    source = write_npz(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(DatasetFileError) as caught:
+        import_dataset(name, source, tmp_path / "out.npz", tmp_path / "out.json")
+    message = str(caught.value)
+    assert message.startswith(f"{source}: train_images ({name}, ")
+    assert expected in message and "export the real images" in message
+    assert "\n" not in message
+    assert not (tmp_path / "out.npz").exists() and not (tmp_path / "out.json").exists()
+
+
+def test_a_degenerate_training_subset_is_refused(tmp_path):
+    """The subset analysed (the first N images) is checked too, naming the file and the key."""
+    arrays = mnist_arrays()
+    arrays["train_images"][:4] = 0
+    path = write_npz(tmp_path / "mnist.npz", **arrays)
+    with pytest.raises(DatasetFileError, match=r"the first 4 train_images \(mnist, 4 images\)"):
+        load_training_matrix(path, 4)
+    assert load_training_matrix(path, 5).shape == (5, 784)
+
+
+def test_an_unreadable_dataset_file_names_itself_and_the_rebuild(tmp_path):
+    from lindae.io import IntermediateFileError
+
+    path = tmp_path / "mnist.npz"
+    path.write_bytes(b"PK\x03\x04 cut short")
+    with pytest.raises(IntermediateFileError) as caught:
+        load_training_matrix(path, 4)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: cannot use this dataset file (not a readable")
+    assert "delete it and run the workflow again" in message
+    assert message.endswith("--forcerun download_mnist")
+    with pytest.raises(IntermediateFileError, match="no such file"):
+        load_training_matrix(tmp_path / "absent.npz", 4)
+
+
 def test_import_of_a_file_that_is_not_npz(tmp_path):
     source = tmp_path / "junk.npz"
     source.write_text("not a zip archive")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import logging
 import os
 from pathlib import Path
 
@@ -78,3 +79,74 @@ def test_failure_inside_a_writer_is_not_disguised(tmp_path):
         temporary.write_text("partial")
         raise TypeError("a bug, not a disk problem")
     assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------- records and one-line errors
+
+
+@pytest.mark.parametrize(
+    ("damage", "expected"),
+    [
+        (lambda path: path.write_bytes(b"PK\x03\x04 cut short"), "not a readable training record"),
+        (lambda path: np.savez(path, steps=np.arange(3)), "not a readable training record"),
+        (
+            lambda path: io.save_record(path, {"loss": np.array([1.0, np.nan])}, {"seed": 1}),
+            "array 'loss' holds non-finite values",
+        ),
+        (lambda path: path.unlink(), "no such file"),
+    ],
+    ids=["truncated", "no-metadata", "nan", "absent"],
+)
+def test_an_unreadable_record_names_itself_and_the_rebuild(tmp_path, damage, expected):
+    path = tmp_path / "linear" / "mnist_AE.npz"
+    io.save_record(path, {"loss": np.ones(3)}, {"seed": 321})
+    assert io.load_record(path)["metadata"] == {"seed": 321}
+    damage(path)
+    with pytest.raises(io.IntermediateFileError) as caught:
+        io.load_record(path, "train_linear")
+    message = str(caught.value)
+    assert message.startswith(f"{path}: cannot use this training record (") and expected in message
+    assert message.endswith("which rebuilds it, or run again with --forcerun train_linear")
+
+
+def test_job_log_shows_a_user_error_as_one_line(tmp_path, capsys):
+    """A user error ends the job with one line on stderr; its traceback goes to the log."""
+    log = tmp_path / "logs" / "job.log"
+    with pytest.raises(SystemExit) as stopped, io.job_log(log):
+        raise io.IntermediateFileError("results/spectra/mnist.npz: cannot use this spectrum\n(x)")
+    assert stopped.value.code == 1
+    assert capsys.readouterr().err == (
+        "lindae: results/spectra/mnist.npz: cannot use this spectrum (x)\n"
+    )
+    text = log.read_text()
+    assert "ERROR job failed: results/spectra/mnist.npz: cannot use this spectrum (x)" in text
+    assert "Traceback" not in text  # Snakemake prints a failed job's log on the terminal
+    trace = (tmp_path / "logs" / "job.log.traceback").read_text()
+    assert "Traceback" in trace and "IntermediateFileError" in trace
+
+
+def test_job_log_keeps_the_traceback_of_a_bug(tmp_path, capsys):
+    with pytest.raises(KeyError), io.job_log(tmp_path / "job.log"):
+        raise KeyError("a bug")
+    assert capsys.readouterr().err == ""
+    assert "KeyError" in (tmp_path / "job.log").read_text()
+
+
+def test_a_user_error_reaches_no_other_log_handler(tmp_path):
+    """Handlers above the job's logger (Snakemake's, Python's last resort) print to the
+    terminal: a user error's traceback must not reach them."""
+    seen = []
+
+    class Catch(logging.Handler):
+        def emit(self, record):
+            seen.append(record)
+
+    catch = Catch()
+    logging.getLogger().addHandler(catch)
+    try:
+        with pytest.raises(SystemExit), io.job_log(tmp_path / "job.log"):
+            raise io.IntermediateFileError("x.npz: cannot use this spectrum")
+    finally:
+        logging.getLogger().removeHandler(catch)
+    assert seen == []
+    assert "Traceback" in (tmp_path / "job.log.traceback").read_text()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import tomllib
 
+import pytest
 import yaml
 from conftest import ROOT
 
 import lindae
+from lindae.io import IntermediateFileError
 from lindae.workflow import provenance
 
 
@@ -53,3 +55,49 @@ def test_provenance_records_the_lindae_version(tmp_path, default_config):
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     citation = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
     assert project["version"] == citation["version"] == lindae.__version__
+
+
+LINEAR_RECORD = {
+    "model": "AE",
+    "dataset": "mnist",
+    "noise": 0.0,
+    "decay": 0.0,
+    "lr": 0.01,
+    "epochs": 5000,
+    "seed": 321,
+    "device": "cpu",
+    "dtype": "float32",
+    "wall_seconds": 12.5,
+    "algorithm": "eigenbasis",
+    "init_u0": 1e-6,
+}
+
+
+def test_training_run_states_what_the_run_was_trained_with():
+    run = provenance.training_run(LINEAR_RECORD, "linear", "results/linear/mnist_AE.npz")
+    assert run == {
+        key: LINEAR_RECORD[key]
+        for key in (*provenance.RUN_FIELDS["linear"], "algorithm", "wall_seconds")
+    }
+    assert list(run)[-1] == "wall_seconds"
+    relu = {
+        **{k: v for k, v in LINEAR_RECORD.items() if k not in ("noise", "decay", "algorithm")},
+        "noise_std": 0.0,
+        "weight_decay": 0.0,
+        "activation": "relu",
+    }
+    assert provenance.training_run(relu, "nonlinear", "x.npz")["activation"] == "relu"
+
+
+def test_a_record_that_does_not_state_its_settings_is_refused():
+    """Finding 11: provenance.json said "seed": null and "wall_seconds": null for every linear
+    run; a record without them now fails, naming the file and how to rebuild it."""
+    old = {k: v for k, v in LINEAR_RECORD.items() if k not in ("seed", "wall_seconds")}
+    with pytest.raises(IntermediateFileError) as caught:
+        provenance.training_run(old, "linear", "results/linear/mnist_AE.npz", "train_linear")
+    message = str(caught.value)
+    assert message.startswith("results/linear/mnist_AE.npz: cannot use this training record")
+    assert "does not state seed, wall_seconds" in message
+    assert message.endswith("--forcerun train_linear")
+    with pytest.raises(IntermediateFileError, match="does not state seed"):
+        provenance.training_run({**LINEAR_RECORD, "seed": None}, "linear", "x.npz")

@@ -1,4 +1,5 @@
-"""The shared training driver: record epochs, call order, divergence, progress, devices."""
+"""The shared training driver: record epochs, call order, divergence, oscillation, progress,
+devices."""
 
 import math
 
@@ -6,7 +7,10 @@ import numpy as np
 import pytest
 import torch
 
+from lindae.models import StabilityBound, linear_stability
 from lindae.training import driver
+
+BOUND = StabilityBound(0.125, "1/lambda_bar_1", "lambda_bar_1 = 8, sigma^2 = 0, gamma = 0")
 
 
 def _run(epochs, record_at, losses=None, **options):
@@ -64,31 +68,169 @@ def test_non_finite_loss_stops_with_the_message(bad):
             30,
             [0, 10, 20, 30],
             losses={0: 2.0, 10: 1.5, 20: bad},
-            bound=0.125,
+            bound=BOUND,
             progress=lambda e, _: seen.append(e),
         )
-    assert str(raised.value) == driver.divergence_message(20, bad, 0.5, 0.125, (10, 1.5))
+    assert str(raised.value) == driver.divergence_message(20, bad, 0.5, BOUND, (10, 1.5))
     message = str(raised.value)
     assert f"detected at epoch 20 (loss {bad:g}; last finite loss 1.5 at epoch 10" in message
-    assert "learning rate 0.5; full-batch GD is stable only for lr < 1/lambda_bar_1 = 0.125" in (
-        message
-    )
+    assert (
+        "learning rate 0.5; full-batch GD is stable only for lr < 1/lambda_bar_1 = 0.125 "
+        "(lambda_bar_1 = 8, sigma^2 = 0, gamma = 0))"
+    ) in message
     assert message.endswith("lower the learning rate in the config. No result file was written.")
+    assert "\n" not in message
     assert seen == [0, 10]  # no progress for the diverged record
 
 
 def test_divergence_at_the_first_record_and_a_custom_rule():
+    bound = StabilityBound(2.5, "D/(2 lambda_bar_1)", "D = 10, lambda_bar_1 = 2")
     with pytest.raises(driver.DivergenceError) as raised:
-        _run(5, [0], losses={0: math.nan}, bound=2.5, rule="lr < D/(2 lambda_bar_1)")
+        _run(
+            5,
+            [0],
+            losses={0: math.nan},
+            bound=bound,
+            rule="its linear limit is stable only for lr <",
+        )
     message = str(raised.value)
-    assert "(loss nan; learning rate 0.5; lr < D/(2 lambda_bar_1) = 2.5)" in message
+    assert "(loss nan; learning rate 0.5; its linear limit is stable only for lr < " in message
+    assert "D/(2 lambda_bar_1) = 2.5 (D = 10, lambda_bar_1 = 2))" in message
     assert "last finite" not in message
     assert "; full-batch" not in driver.divergence_message(1, math.nan, 0.1)  # no bound: no rule
 
 
+def test_the_message_never_contradicts_itself():
+    """Below the bound, the message says so instead of blaming the learning rate alone."""
+    below = driver.divergence_message(3, math.nan, 0.1, BOUND)
+    assert "lr < 1/lambda_bar_1 = 0.125" in below
+    assert "the learning rate is below that bound" in below
+    assert "lower the learning rate in the config." not in below
+    # the bound of a model with weight decay and noise states both (a NaN decay is refused)
+    bound = linear_stability([4.0, 1.0], noise=0.5, decay=1.0, hidden=2)
+    message = driver.divergence_message(3, math.nan, 1.0, bound)
+    assert "1/(lambda_bar_1 - gamma) = 0.3333" in message
+    assert "sigma^2 = 0.5, gamma = 1" in message
+    with pytest.raises(ValueError, match="gamma = nan: must be a finite number >= 0"):
+        linear_stability([4.0], decay=math.nan)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        dict(lr=math.nan, epochs=5),
+        dict(lr=math.inf, epochs=5),
+        dict(lr=0.0, epochs=5),
+        dict(lr=0.1, epochs=-1),
+        dict(lr=0.1, epochs=2.5),
+        dict(lr=0.1, epochs=5, decay=math.nan),
+        dict(lr=0.1, epochs=5, noise=-0.5),
+    ],
+    ids=[
+        "nan-lr",
+        "inf-lr",
+        "zero-lr",
+        "negative-epochs",
+        "float-epochs",
+        "nan-decay",
+        "neg-noise",
+    ],
+)
+def test_invalid_settings_are_refused_before_training(settings):
+    with pytest.raises(driver.TrainingSettingsError, match="must be"):
+        driver.check_training_settings(**settings)
+
+
+# --------------------------------------------------------------------------- oscillation
+
+
+def _monitor_run(values, every=100, epochs=3000, **options):
+    """Feed ``values(epoch)`` (a vector) at the pairs k, k + 1 of record_steps to a monitor."""
+    monitor = driver.OscillationMonitor("v", **options)
+    for epoch in driver.record_steps(epochs, every):
+        monitor.observe(int(epoch), np.atleast_1d(values(int(epoch))))
+        if monitor.found is not None:
+            return monitor.found
+    return None
+
+
+@pytest.mark.parametrize("every", [1, 2, 7, 10, 100, 1000])
+def test_a_period_two_swing_is_found_whatever_the_record_interval(every):
+    def swing(epoch):  # mode 2 swings around 0.8 from epoch 500 on; mode 1 is settled
+        return [1.0, 0.8 + (0.1 * (-1) ** epoch if epoch >= 500 else 0.0)]
+
+    found = _monitor_run(swing, every)
+    assert found is not None and found.mode == 2
+    assert {round(found.before, 6), round(found.after, 6)} == {0.7, 0.9}
+    assert 500 <= found.since and found.epoch <= 500 + 200 + 2 * every
+    assert "of mode 2 went from" in str(found) and "keeps swinging back and forth" in str(found)
+
+
+@pytest.mark.parametrize("every", [1, 7, 100])
+def test_wider_swings_are_found(every):
+    cycle = [0.25, 1.07, 0.88, 1.2, 0.61, 1.46, 0.19]  # period 7, like GD at 1.4 x its bound
+    found = _monitor_run(lambda epoch: cycle[epoch % 7], every)
+    assert found is not None and found.mode == 1
+
+
+@pytest.mark.parametrize("every", [1, 7, 100])
+@pytest.mark.parametrize(
+    "trajectory",
+    [
+        lambda t: 1 / (1 + 1e6 * np.exp(-0.05 * t)),  # logistic learning of a mode
+        lambda t: 1 / (1 + 1e8 * np.exp(-0.9 * t)),  # as fast as GD near its bound
+        lambda t: 0.9 + 0.3 * 0.98**t * (-1) ** t,  # overshooting, converging (0.99 x bound)
+        lambda t: 0.9 + 0.3 * 0.995**t * (-1) ** t,  # the same at 0.9975 x the bound
+        lambda t: np.exp(-0.01 * t),  # a mode killed by weight decay
+        lambda t: np.sin(t / 300.0),  # slow, smooth rise and fall
+    ],
+    ids=["learning", "fast-learning", "converging-swing", "slow-swing", "decay", "slow-wave"],
+)
+def test_smooth_or_converging_trajectories_are_not_oscillations(trajectory, every):
+    assert _monitor_run(lambda epoch: [trajectory(epoch)], every) is None
+
+
+def test_noise_alone_is_not_an_oscillation():
+    rng = np.random.default_rng(0)
+    noisy = driver.OscillationMonitor.noisy("m")
+    for epoch in driver.record_steps(5000, 10):
+        noisy.observe(int(epoch), 0.8 + 0.004 * rng.standard_normal(50))  # 0.5 % noise
+    assert noisy.found is None
+
+
+def test_a_found_oscillation_stops_the_run_with_the_bound():
+    monitor = driver.OscillationMonitor("v_i^T W v_i")
+    bound = StabilityBound(0.01, "1/(lambda_bar_1 - gamma)", "lambda_bar_1 = 100.5, gamma = 0.5")
+    updates = []
+
+    def record(epoch):
+        monitor.observe(epoch, np.array([0.9 + 0.1 * (-1) ** epoch]))
+        return 1.0
+
+    with pytest.raises(driver.OscillationError) as raised:
+        driver.run_epochs(
+            2000,
+            driver.record_steps(2000, 100),
+            record,
+            lambda: updates.append(1),
+            0.0105,
+            bound,
+            monitor=monitor,
+        )
+    message = str(raised.value)
+    assert message.startswith("training oscillates instead of converging: v_i^T W v_i of mode 1")
+    assert "learning rate 0.0105; full-batch GD is stable only for lr < " in message
+    assert "1/(lambda_bar_1 - gamma) = 0.01 (lambda_bar_1 = 100.5, gamma = 0.5)" in message
+    assert message.endswith("lower the learning rate in the config. No result file was written.")
+    assert isinstance(raised.value, driver.DivergenceError)  # callers catching it see both
+    assert len(updates) < 400  # stopped as soon as the swing had lasted 200 epochs
+
+
 def test_record_steps_and_record_epochs():
     assert driver.record_steps(300, 100).tolist() == [0, 1, 100, 101, 200, 201, 300]
-    assert driver.record_steps(5, 10).tolist() == [0, 1]
+    assert driver.record_steps(5, 10).tolist() == [0, 1, 5]
+    assert driver.record_steps(250, 100).tolist() == [0, 1, 100, 101, 200, 201, 250]
+    assert driver.record_steps(0, 10).tolist() == [0]
     assert driver.record_epochs(20, 10).tolist() == [0, 10, 20]
     assert driver.record_epochs(23, 10).tolist() == [0, 10, 20, 23]
     assert driver.record_epochs(0, 10).tolist() == [0]

@@ -22,7 +22,8 @@ def problem():
 def test_record_steps():
     assert linear.record_steps is driver.record_steps
     assert linear.record_steps(300, 100).tolist() == [0, 1, 100, 101, 200, 201, 300]
-    assert linear.record_steps(5, 10).tolist() == [0, 1]
+    assert linear.record_steps(5, 10).tolist() == [0, 1, 5]  # the last epoch, always
+    assert linear.record_steps(250, 100).tolist() == [0, 1, 100, 101, 200, 201, 250]
 
 
 def test_initial_weights_follow_the_authors_draw_order():
@@ -228,3 +229,135 @@ def test_full_batch_sampled_noise_tracks_the_marginalised_dae(problem):
     )
     top = marginal.projections[-1, :3]
     assert np.allclose(sampled.projections[-1, :3], top, atol=0.05)
+
+
+# ------------------------------------------------------- stability: oscillation, final epoch
+
+REGULARISERS = {"AE": (0.0, 0.0), "WDAE": (0.0, 0.5), "DAE": (0.5, 0.0)}
+
+
+def test_the_issue_case_mode_1_swinging_just_above_one_over_lambda_is_caught(problem):
+    """Finding 6 as reported: at 1.0-1.2 x 1/lambda_bar_1 mode 1 swung for the whole run and
+    the record was saved (only the claims noticed later)."""
+    _, spectrum = problem
+    w1, w2 = linear.initial_weights(D, H, 1e-4, 321, "AE")
+    lr = 1.1 / spectrum.eigenvalues[0]
+    with pytest.raises(driver.DivergenceError, match="training oscillates instead of converging"):
+        linear.train_eigenbasis(
+            spectrum.eigenvalues,
+            spectrum.eigenvectors,
+            w1,
+            w2,
+            lr,
+            3000,
+            steps=linear.record_steps(3000, 100),
+        )
+
+
+@pytest.mark.parametrize("factor", [1.05, 1.15])
+@pytest.mark.parametrize("model", ["AE", "WDAE", "DAE"])
+def test_a_learning_rate_just_above_the_bound_is_caught(problem, model, factor):
+    """Finding 6: between 1.0 and 1.2 x the bound the top mode swings for ever; the run stops
+    with the bound of this model (its sigma^2 and gamma) instead of saving a record."""
+    _, spectrum = problem
+    noise, decay = REGULARISERS[model]
+    bound = models.linear_stability(spectrum.eigenvalues, noise, decay, H)
+    w1, w2 = linear.initial_weights(D, H, 1e-4, 321, model)
+    with pytest.raises(driver.OscillationError) as raised:
+        linear.train_eigenbasis(
+            spectrum.eigenvalues,
+            spectrum.eigenvectors,
+            w1,
+            w2,
+            factor * bound.value,
+            3000,
+            decay=decay,
+            noise=noise,
+            steps=linear.record_steps(3000, 100),
+        )
+    message = str(raised.value)
+    assert message.startswith("training oscillates instead of converging: v_i^T W v_i of mode")
+    assert f"full-batch GD is stable only for lr < {bound})" in message
+    assert f"sigma^2 = {noise:g}, gamma = {decay:g}" in message
+    assert message.endswith("lower the learning rate in the config. No result file was written.")
+
+
+@pytest.mark.parametrize("model", ["AE", "WDAE", "DAE"])
+def test_just_below_the_bound_the_run_converges(problem, model):
+    _, spectrum = problem
+    noise, decay = REGULARISERS[model]
+    bound = models.linear_stability(spectrum.eigenvalues, noise, decay, H)
+    w1, w2 = linear.initial_weights(D, H, 1e-4, 321, model)
+    run = linear.train_eigenbasis(
+        spectrum.eigenvalues,
+        spectrum.eigenvectors,
+        w1,
+        w2,
+        0.97 * bound.value,
+        3000,
+        decay=decay,
+        noise=noise,
+        steps=linear.record_steps(3000, 100),
+    )
+    top = spectrum.eigenvalues[0]
+    assert run.projections[-1, 0] == pytest.approx((top - decay) / (top + noise), abs=1e-4)
+    assert run.extra["stability_bound"] == bound.value
+
+
+def test_data_space_and_sampled_noise_runs_are_watched_too(problem):
+    data, spectrum = problem
+    w1, w2 = linear.initial_weights(D, H, 1e-4, 321, "DAE")
+    bound = models.stability_bound(spectrum.eigenvalues, 0.5, 0.0, H)
+    common = dict(lr=1.1 * bound, epochs=2000, noise=0.5, steps=linear.record_steps(2000, 100))
+    with pytest.raises(driver.OscillationError, match="lr < 1/lambda_bar_1 = "):
+        linear.train_dataspace(data, spectrum.eigenvalues, spectrum.eigenvectors, w1, w2, **common)
+    with pytest.raises(driver.OscillationError, match="lr < 1/lambda_bar_1 = "):
+        linear.train_sampled_noise(
+            data, spectrum.eigenvalues, spectrum.eigenvectors, w1, w2, seed=1, **common
+        )
+
+
+def test_invalid_settings_fail_before_training(problem):
+    """A NaN decay trained into NaN weights and a divergence message contradicting itself."""
+    _, spectrum = problem
+    w1, w2 = linear.initial_weights(D, H, 1e-4, 321, "WDAE")
+    args = (spectrum.eigenvalues, spectrum.eigenvectors, w1, w2)
+    with pytest.raises(driver.TrainingSettingsError, match="decay = nan: must be a finite"):
+        linear.train_eigenbasis(*args, 0.01, 10, decay=float("nan"))
+    with pytest.raises(driver.TrainingSettingsError, match="learning rate lr = inf"):
+        linear.train_eigenbasis(*args, float("inf"), 10)
+
+
+def test_the_final_epoch_is_always_recorded(problem):
+    """Finding 7: with epochs not a multiple of record_every the last epochs were trained but
+    never recorded, and 'final' values came from an earlier epoch."""
+    _, spectrum = problem
+    w1, w2 = linear.initial_weights(D, H, 1e-2, 321, "AE")
+    args = (spectrum.eigenvalues, spectrum.eigenvectors, w1, w2, 0.05, 250)
+    run = linear.train_eigenbasis(*args, steps=linear.record_steps(250, 100))
+    assert run.steps.tolist() == [0, 1, 100, 101, 200, 201, 250]
+    only_the_end = linear.train_eigenbasis(*args, steps=[250])
+    assert np.array_equal(run.projections[-1], only_the_end.projections[-1])
+    assert np.array_equal(run.singular_values[-1], only_the_end.singular_values[-1])
+
+
+def test_final_values_in_the_agreement_table_are_the_final_epochs(problem):
+    """Finding 7 downstream: the agreement table's final_projection is the last epoch's."""
+    from lindae.agreement import linear_run_agreement
+
+    _, spectrum = problem
+    w1, w2 = linear.initial_weights(D, H, 1e-2, 321, "AE")
+    run = linear.train_eigenbasis(
+        spectrum.eigenvalues,
+        spectrum.eigenvectors,
+        w1,
+        w2,
+        0.05,
+        250,
+        steps=linear.record_steps(250, 100),
+    )
+    record = {"steps": run.steps, "projections": run.projections, "metadata": {"init_u0": 1e-4}}
+    settings = {"lr": {"x": 0.05}, "hidden": {"x": H}, "epochs": 250, "record_every": 100}
+    settings |= {"noise": 0.0, "decay": 0.0}
+    table = linear_run_agreement("x", "AE", spectrum.eigenvalues, record, settings, [1])
+    assert np.array_equal(table["final_projection"].to_numpy(), run.projections[-1, :H])

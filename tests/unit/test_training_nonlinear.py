@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from lindae import theory
+from lindae import models, theory
 from lindae.models import effective_linear_parameters
 from lindae.spectra import second_moment_spectrum
 from lindae.training import driver, linear, nonlinear
@@ -215,3 +215,41 @@ def test_metric_through_the_hidden_layer_equals_the_output_projection():
     # what the trainer computes: the hidden layer against W2^T V
     got = nonlinear.mapping_metric(hidden, data_projections, w2.T @ directions, strengths)
     assert torch.allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(("weight_decay", "noise_std"), [(0.0, 0.0), (0.01, 0.0), (0.0, 0.5)])
+def test_a_learning_rate_just_above_the_bound_is_caught(problem, weight_decay, noise_std):
+    """Finding 6 for Fig. 6's trainer: its linear limit (exact here, activation linear) swings
+    just above the bound; the message states the bound with the model's decay and noise."""
+    data, spectrum = problem
+    bound = models.nonlinear_stability(spectrum.eigenvalues, D, weight_decay, noise_std, H)
+    with pytest.raises(driver.OscillationError) as raised:
+        nonlinear.train_relu_autoencoder(
+            data,
+            spectrum.eigenvalues,
+            spectrum.eigenvectors,
+            H,
+            1.1 * bound.value,
+            2000,
+            weight_decay=weight_decay,
+            noise_std=noise_std,
+            init_std=0.01,
+            record_every=10,
+            activation="linear",
+        )
+    message = str(raised.value)
+    assert "training oscillates instead of converging: the mapping metric m_i of mode" in message
+    assert f"its linear limit is stable only for lr < {bound})" in message
+    assert f"gamma_eff = wd D/2 = {weight_decay * D / 2:g}" in message
+
+
+def test_below_the_bound_no_oscillation_and_invalid_settings(problem):
+    data, spectrum = problem
+    bound = models.nonlinear_stability_bound(spectrum.eigenvalues, D, 0.0, 0.0, H)
+    args = (data, spectrum.eigenvalues, spectrum.eigenvectors, H)
+    run = nonlinear.train_relu_autoencoder(
+        *args, 0.9 * bound, 1000, init_std=0.01, record_every=10, activation="linear"
+    )
+    assert run.epochs[-1] == 1000 and run.extra["stability_bound"] == bound
+    with pytest.raises(driver.TrainingSettingsError, match="weight_decay = nan"):
+        nonlinear.train_relu_autoencoder(*args, 0.1, 10, weight_decay=float("nan"))

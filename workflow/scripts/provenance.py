@@ -11,17 +11,20 @@ if not _src.is_dir():
 sys.path.insert(0, str(_src))
 
 from lindae.io import job_log, load_record, write_json
-from lindae.workflow.provenance import provenance
+from lindae.workflow.provenance import provenance, training_run
+
+#: The rule that writes each kind of training record (for the rebuild hint of a bad one).
+RULES = {"linear": "train_linear", "nonlinear": "train_nonlinear"}
 
 params = snakemake.params
 with job_log(snakemake.log[0]) as log:
     runs = {}  # (the figure inputs only order this job last)
     results = Path(snakemake.output.provenance).parent
     for record in sorted([*results.glob("linear/*.npz"), *results.glob("nonlinear/*.npz")]):
-        metadata = load_record(record)["metadata"]
-        runs[f"{record.parent.name}/{record.stem}"] = {
-            key: metadata.get(key) for key in ("device", "dtype", "seed", "wall_seconds")
-        }
+        family = record.parent.name
+        rule = "train_sampled_noise" if record.stem.endswith("-sampled") else RULES[family]
+        metadata = load_record(record, rule)["metadata"]
+        runs[f"{family}/{record.stem}"] = training_run(metadata, family, record, rule)
     # benchmarks beside the output: under a module's prefix too (params are not prefixed)
     payload = provenance(params.config, params.repository, results / "benchmarks", runs)
     write_json(payload, snakemake.output.provenance)

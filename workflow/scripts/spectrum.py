@@ -17,11 +17,20 @@ THREADS = pin_threads(snakemake.config, snakemake.threads)  # before numpy and t
 
 from lindae.data import load_training_matrix
 from lindae.io import job_log
-from lindae.spectra import save_spectrum, second_moment_spectrum
+from lindae.spectra import check_spectrum, save_spectrum, second_moment_spectrum
 
+# The largest mode each figure asks for. Read from the config, not params: a check, not an
+# input, so changing the modes drawn never recomputes the spectrum (nor retrains).
+config = snakemake.config
+modes = {
+    "fig5.modes": max(config["fig5"]["modes"]),
+    "nonlinear.modes": config["nonlinear"]["modes"],
+}
 with job_log(snakemake.log[0]) as log:
     data = load_training_matrix(snakemake.input.arrays, snakemake.params.subset)
     log.info("%s: X of shape %s (float64)", snakemake.wildcards.dataset, data.shape)
     spectrum = second_moment_spectrum(data, snakemake.wildcards.dataset)
     log.info("tr(Sigma_bar) = %.6f, lambda_bar_1 = %.6f", spectrum.trace, spectrum.eigenvalues[0])
+    check_spectrum(spectrum, snakemake.input.arrays, modes)
+    log.info("numerical rank %d (modes asked for: %s)", spectrum.rank, modes)
     save_spectrum(spectrum, snakemake.output.spectrum)

@@ -67,13 +67,16 @@ with job_log(snakemake.log[0]) as log:
             data, spectrum.eigenvalues, spectrum.eigenvectors, w1, w2, **common
         )
     log.info("trained in %.1f s", run.wall_seconds)
+    # the record states exactly what this model was trained with: its own noise and decay
+    # (the AE: 0 and 0), not the config's amounts for the other models
+    trained = {k: v for k, v in settings.items() if k not in ("noise", "decay")}
     linear.save_run(
         run,
         snakemake.output.run,
         init_u0=u0,
         model=wildcards.model,
         dataset=wildcards.dataset,
-        settings=settings,
-        lr=settings["lr"],
-        hidden=settings["hidden"],
+        **trained,
+        noise=noise,
+        decay=decay,
     )

@@ -84,6 +84,9 @@ with job_log(snakemake.log[0]) as log:
         {
             **run.extra,
             **settings,
+            # this model's own regularisers (the AE: no noise, no decay), not the config's
+            "noise_std": noise_std,
+            "weight_decay": weight_decay,
             "model": wildcards.model,
             "dataset": wildcards.dataset,
             "dimension": spectrum.dimension,

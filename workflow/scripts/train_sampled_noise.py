@@ -72,9 +72,19 @@ with job_log(snakemake.log[0]) as log:
         ),
         init_u0=u0,
         n_samples=spectrum.n_samples,
+        model="DAE",
+        variant="sampled_noise",
         dataset=wildcards.dataset,
         lr=settings["lr"],
         hidden=settings["hidden"],
         noise=noise,
+        decay=0.0,
+        epochs=sampled["epochs"],
+        record_every=settings["record_every"],
+        init="random",  # this comparison always starts from the authors' random init
+        init_scale=settings["init_scale"],
+        seed=settings["seed"],  # the init's
+        noise_seed=sampled["seed"],  # the noise draws' and the minibatch order's
         batch_size=sampled["batch_size"],
+        marginalised_wall_seconds=marginal.wall_seconds,
     )

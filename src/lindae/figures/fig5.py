@@ -60,7 +60,8 @@ def _record_positions(run: Mapping[str, Any], epochs: int, every: int, variant: 
             np.searchsorted(steps, lagged),
             np.concatenate([[0], lagged - 1 + every]),
         )
-    index = np.searchsorted(steps, np.arange(0, epochs + 1, every))
+    # every k-th epoch and the last one: the final marker is the final epoch's
+    index = np.searchsorted(steps, np.union1d(np.arange(0, epochs + 1, every), [epochs]))
     return np.arange(epochs + 1), index, steps[index]
 
 

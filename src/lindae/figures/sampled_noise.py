@@ -43,7 +43,8 @@ class SampledNoise(Figure):
             meta = run["metadata"]
             lr, noise, u0, hidden = meta["lr"], meta["noise"], meta["init_u0"], meta["hidden"]
             steps = run["steps"]
-            keep = steps % settings["record_every"] == 0
+            # every k-th epoch and the last one: the final values are the final epoch's
+            keep = (steps % settings["record_every"] == 0) | (steps == settings["epochs"])
             epochs = np.arange(steps[-1] + 1)
             lam = run["eigenvalues"][:hidden]
             labels = dict(dataset=dataset, panel=f"{dataset}/noise", noise=noise, decay=0.0, lr=lr)
@@ -78,12 +79,14 @@ class SampledNoise(Figure):
         parts = []
         for dataset, run in inputs["sampled"].items():
             meta = run["metadata"]
-            steps = run["steps"][run["steps"] % settings["record_every"] == 0]
+            keep = (run["steps"] % settings["record_every"] == 0) | (
+                run["steps"] == settings["epochs"]
+            )
+            steps = run["steps"][keep]
             lam = run["eigenvalues"][: meta["hidden"]]
             predicted = theory.mode_strength(
                 steps[:, None], lam, meta["noise"], 0.0, meta["lr"], meta["init_u0"]
             )
-            keep = run["steps"] % settings["record_every"] == 0
             for key, model in RUNS.items():
                 simulated = run[key][keep][:, : meta["hidden"]]
                 parts.append(

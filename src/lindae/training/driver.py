@@ -1,4 +1,4 @@
-"""The one training driver: epochs, records, divergence detection, progress and timing.
+"""The one training driver: epochs, records, divergence and oscillation, progress and timing.
 
 A trainer supplies two callbacks and the driver runs, for ``epoch`` = 0 .. ``epochs``::
 
@@ -7,16 +7,24 @@ A trainer supplies two callbacks and the driver runs, for ``epoch`` = 0 .. ``epo
 
 ``record`` stores whatever the trainer measures and returns the loss; a non-finite loss (the
 trainer returns NaN when it finds non-finite weights) stops the run with a
-:class:`DivergenceError` naming the epoch, the loss, the last finite loss and the stability
-bound. Because ``record(epoch)`` always comes right before the ``update()`` of the same epoch,
-a trainer whose update needs a forward pass can run it in ``record`` and reuse it in
-``update`` (see :mod:`lindae.training.nonlinear`): recording costs no extra pass.
+:class:`DivergenceError` naming the epoch, the loss, the last finite loss and the model's
+stability bound (:class:`lindae.models.StabilityBound`). Because ``record(epoch)`` always comes
+right before the ``update()`` of the same epoch, a trainer whose update needs a forward pass can
+run it in ``record`` and reuse it in ``update`` (see :mod:`lindae.training.nonlinear`):
+recording costs no extra pass.
+
+A learning rate a little above the bound does not diverge: the top mode swings between two
+values for ever. An :class:`OscillationMonitor`, fed by the trainer with values it measures
+anyway at two consecutive epochs (the linear models record after k and k + 1 updates), detects
+such a sustained oscillation and the driver stops the run with an :class:`OscillationError`.
+Both are user errors (:class:`lindae.io.UserError`): a job shows their message as one line.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -24,11 +32,21 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
+from ..io import UserError
+from ..models import StabilityBound
+
 __all__ = [
     "Progress",
     "DivergenceError",
+    "OscillationError",
+    "TrainingSettingsError",
+    "DeviceError",
     "divergence_message",
+    "oscillation_message",
+    "check_training_settings",
     "LINEAR_RULE",
+    "Oscillation",
+    "OscillationMonitor",
     "resolve_device",
     "resolve_dtype",
     "record_steps",
@@ -40,19 +58,60 @@ __all__ = [
 #: ``progress(epoch, loss)``, called after every record.
 Progress = Callable[[int, float], None]
 
-#: What the stability bound of full-batch GD on the linear models is.
-LINEAR_RULE = "full-batch GD is stable only for lr < 1/lambda_bar_1"
+#: What the stability bound of full-batch GD on the linear models says (the bound follows).
+LINEAR_RULE = "full-batch GD is stable only for lr <"
 
 
-class DivergenceError(RuntimeError):
+class DivergenceError(RuntimeError, UserError):
     """Training produced non-finite weights or loss (learning rate above the stability bound)."""
+
+
+class OscillationError(DivergenceError):
+    """Training did not settle: a measured value kept alternating from one update to the next."""
+
+
+class DeviceError(RuntimeError, UserError):
+    """The configured device cannot be used (``cuda`` without a visible GPU)."""
+
+
+class TrainingSettingsError(ValueError, UserError):
+    """A training setting (learning rate, epochs, noise, decay) is not a valid number."""
+
+
+def check_training_settings(lr: float, epochs: int, **amounts: float) -> None:
+    """Refuse, before any compute, a learning rate that is not finite and > 0, a negative or
+    non-integer epoch count, or an amount (``noise=``, ``decay=`` ...) that is not finite and
+    >= 0: each would train into a meaningless (or NaN) result."""
+    if not (isinstance(lr, int | float) and math.isfinite(lr) and lr > 0):
+        raise TrainingSettingsError(f"learning rate lr = {lr!r}: must be a finite number > 0")
+    if isinstance(epochs, bool) or not isinstance(epochs, int | np.integer) or epochs < 0:
+        raise TrainingSettingsError(f"epochs = {epochs!r}: must be an integer >= 0")
+    for name, value in amounts.items():
+        if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
+            raise TrainingSettingsError(f"{name} = {value!r}: must be a finite number >= 0")
+
+
+def _limit(lr: float, bound: StabilityBound | None, rule: str) -> tuple[str, str]:
+    """(the bound's clause, the advice) of an instability message; the advice never says to
+    lower a learning rate that is already below the bound without saying so."""
+    if bound is None:
+        return "", "lower the learning rate in the config."
+    clause = f"; {rule} {bound}"
+    if lr >= bound.value:
+        return clause, "lower the learning rate in the config."
+    return clause, (
+        "the learning rate is below that bound, which holds for the noise-averaged model near "
+        "its minimum: input noise drawn every epoch, or a large or unbalanced initialisation "
+        "(init_scale, init_std), can still make it swing or diverge; lower the learning rate "
+        "(or the initial scale) in the config."
+    )
 
 
 def divergence_message(
     epoch: int,
     loss: float,
     lr: float,
-    bound: float | None = None,
+    bound: StabilityBound | None = None,
     last: tuple[int, float] | None = None,
     rule: str = LINEAR_RULE,
 ) -> str:
@@ -62,12 +121,137 @@ def divergence_message(
     what ``bound`` is.
     """
     seen = f"; last finite loss {last[1]:.6g} at epoch {last[0]}" if last else ""
-    limit = f"; {rule} = {bound:.4g}" if bound is not None else ""
+    clause, advice = _limit(lr, bound, rule)
     return (
         f"training diverged: non-finite weights or loss detected at epoch {epoch} "
-        f"(loss {loss:g}{seen}; learning rate {lr:g}{limit}); lower the learning rate "
-        "in the config. No result file was written."
+        f"(loss {loss:g}{seen}; learning rate {lr:g}{clause}); {advice} "
+        "No result file was written."
     )
+
+
+@dataclass(frozen=True)
+class Oscillation:
+    """A sustained oscillation: which value swung, between what, and since when (within the
+    window it was seen in)."""
+
+    quantity: str  # what was measured, e.g. "v_i^T W v_i"
+    mode: int  # 1-based index of the value
+    since: int  # first epoch of the swing
+    epoch: int  # the update count of the last swing seen
+    before: float  # value after ``epoch`` updates
+    after: float  # value after ``epoch + 1`` updates
+
+    def __str__(self) -> str:
+        return (
+            f"{self.quantity} of mode {self.mode} went from {self.before:.6g} after "
+            f"{self.epoch} updates to {self.after:.6g} after {self.epoch + 1} and keeps "
+            f"swinging back and forth (seen over epochs {self.since}-{self.epoch + 1})"
+        )
+
+
+def oscillation_message(
+    found: Oscillation, lr: float, bound: StabilityBound | None = None, rule: str = LINEAR_RULE
+) -> str:
+    """The text of an :class:`OscillationError`."""
+    clause, advice = _limit(lr, bound, rule)
+    return (
+        f"training oscillates instead of converging: {found} (learning rate {lr:g}{clause}); "
+        f"{advice} No result file was written."
+    )
+
+
+class OscillationMonitor:
+    """Detects a sustained oscillation in values measured at pairs of consecutive epochs.
+
+    Feed it, with :meth:`observe`, every measurement of a vector of values (one per mode); two
+    measurements after e and e + 1 updates form a pair. At each pair the one-update change
+    a = v(e+1) - v(e) of every value is compared with the trend T = v(e) - v(e-k) since the
+    previous pair, k updates earlier. A value *swings* there when |a| exceeds ``atol`` +
+    ``rtol`` |v| and either
+
+    * it comes back: |T| < |a|/2 when k is even, T against a when k is odd. A period-2
+      oscillation, what GD does just above its stability bound, returns to the same value
+      every second update; a smooth trajectory (learning, converging, decaying) keeps its
+      direction, so T has the sign of a and, over k >= 2 updates, at least 0.59 |a| even while
+      it grows as fast as GD does at 1.4 x its bound; or
+    * it jumps by 20 % or more of itself in one update (wider swings: period 4, chaos). A
+      smooth trajectory cannot do that for long: 200 such updates would multiply or divide a
+      value by 10^16, while these values stay of order one (and those below ``atol`` / 20 %
+      never count).
+
+    The swing is *sustained* when the value swung at three quarters (or more) of the pairs
+    of the last ``window`` epochs, counting the newest pair at least that old, swings now, and
+    swings at least half as much as the most it did in that time. GD below its bound may
+    overshoot and swing as well, but that swing decays by |1 - lr h| per update; decaying by
+    less than half over ``window`` = 200 epochs needs a learning rate within 0.2 % of the
+    bound. Then :attr:`found` describes it. Values whose size stays below ``floor`` are not
+    watched. Cost: O(values) per pair, and memory for the pairs of one window. A swing that
+    starts less than ``window`` epochs before the end goes unnoticed (just above the bound it
+    grows slowly out of rounding noise: at 1.003 x the bound that takes ~ 3000 updates).
+    """
+
+    def __init__(
+        self,
+        quantity: str,
+        rtol: float = 1e-3,
+        atol: float = 1e-6,
+        window: int = 200,
+        floor: float = 0.0,
+    ) -> None:
+        self.quantity, self.rtol, self.atol, self.window = quantity, rtol, atol, window
+        self.floor = floor
+        self.found: Oscillation | None = None
+        self._last: tuple[int, NDArray] | None = None  # the latest measurement
+        self._pair: tuple[int, NDArray] | None = None  # the first half of the latest pair
+        # (epoch, |a|, swinging) of the pairs of the last window, and the newest one before
+        self._recent: deque[tuple[int, NDArray, NDArray]] = deque()
+
+    @classmethod
+    def noisy(cls, quantity: str) -> OscillationMonitor:
+        """For values with epoch-to-epoch noise (input noise drawn every epoch): only values
+        of at least 0.05 (learned modes) and swings of more than 2 % (and 1e-3) count, far
+        above that noise, while GD above its bound swings by tens of per cent."""
+        return cls(quantity, rtol=2e-2, atol=1e-3, floor=0.05)
+
+    def observe(self, epoch: int, values: NDArray) -> None:
+        """Take the values measured after ``epoch`` updates."""
+        values = np.asarray(values, dtype=np.float64)
+        last, self._last = self._last, (epoch, values)
+        if last is None or epoch != last[0] + 1 or self.found is not None:
+            return
+        start, before = last
+        previous, self._pair = self._pair, (start, before)
+        if previous is None or previous[1].shape != before.shape:
+            self._recent.clear()
+            return
+        change = values - before
+        trend = before - previous[1]
+        size = np.abs(change)
+        scale = np.maximum(np.abs(before), np.abs(values))
+        if (start - previous[0]) % 2 == 0:
+            returning = np.abs(trend) < 0.5 * size
+        else:
+            returning = trend * change < 0
+        swinging = (
+            (returning | (size >= 0.2 * scale))
+            & (size > self.atol + self.rtol * scale)
+            & (scale >= self.floor)
+        )
+        self._recent.append((start, size, swinging))
+        while len(self._recent) > 1 and self._recent[1][0] <= start - self.window:
+            self._recent.popleft()
+        since = self._recent[0][0]
+        if since > start - self.window:
+            return  # not yet a window's worth of pairs
+        share = np.mean([swung for _, _, swung in self._recent], axis=0)
+        largest = np.max([swing for _, swing, _ in self._recent], axis=0)
+        sustained = swinging & (share >= 0.75) & (size >= 0.5 * largest)
+        if sustained.any():
+            mode = int(np.flatnonzero(sustained)[0])
+            since = next(epoch for epoch, _, swung in self._recent if swung[mode])
+            self.found = Oscillation(
+                self.quantity, mode + 1, since, start, float(before[mode]), float(values[mode])
+            )
 
 
 def resolve_device(device: str) -> torch.device:
@@ -75,7 +259,7 @@ def resolve_device(device: str) -> torch.device:
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError(
+        raise DeviceError(
             "device: cuda was requested but no CUDA GPU is visible to PyTorch "
             f"(torch {torch.__version__}, CUDA build: {torch.version.cuda or 'none'}); "
             "nothing was trained. Set device: cpu, or device: auto (uses a GPU when one is "
@@ -96,10 +280,11 @@ def resolve_dtype(dtype: str) -> torch.dtype:
 
 
 def record_steps(epochs: int, record_every: int) -> NDArray[np.int64]:
-    """Update counts to record: 0, every k-th, and one after each (the authors' lagged records
-    of the linear models)."""
+    """Update counts to record: 0, every k-th, one after each (the authors' lagged records of
+    the linear models), and the last one, so that a run's final values are its final epoch's
+    whatever ``epochs`` is."""
     multiples = np.arange(0, epochs + 1, record_every)
-    steps = np.union1d(multiples, multiples + 1)
+    steps = np.union1d(np.union1d(multiples, multiples + 1), [epochs])
     return steps[steps <= epochs].astype(np.int64)
 
 
@@ -123,14 +308,16 @@ def run_epochs(
     record: Callable[[int], float],
     update: Callable[[], None],
     lr: float,
-    bound: float | None = None,
+    bound: StabilityBound | None = None,
     rule: str = LINEAR_RULE,
     progress: Progress | None = None,
+    monitor: OscillationMonitor | None = None,
 ) -> Records:
     """Run ``epochs`` updates, calling ``record(epoch)`` at each epoch of ``record_at`` (those
     outside 0 .. ``epochs`` are ignored) before that epoch's update; see the module docstring.
 
-    ``lr``, ``bound`` and ``rule`` only go into the :class:`DivergenceError` message.
+    ``monitor``, fed by the callbacks, stops the run once it has found a sustained oscillation.
+    ``lr``, ``bound`` and ``rule`` only go into the error messages.
     """
     recorded = np.asarray(sorted({int(e) for e in record_at if 0 <= e <= epochs}), dtype=np.int64)
     wanted = set(recorded.tolist())
@@ -145,6 +332,8 @@ def run_epochs(
             losses.append(loss)
             if progress is not None:
                 progress(epoch, loss)
+        if monitor is not None and monitor.found is not None:
+            raise OscillationError(oscillation_message(monitor.found, lr, bound, rule))
         if epoch < epochs:
             update()
     return Records(recorded, np.array(losses), time.perf_counter() - start)

@@ -15,8 +15,12 @@ Two exact algorithms for the same GD trajectory:
 noise drawn every epoch (full batch or minibatches), in data space.
 
 Every run goes through :func:`lindae.training.driver.run_epochs` and records, after the update
-counts in ``steps``, the sorted singular values of W (the paper's "actual"), the
-eigen-projections v_i^T W v_i of all D modes, and the loss.
+counts in ``steps`` (:func:`record_steps`: pairs k, k + 1 and the last epoch), the sorted
+singular values of W (the paper's "actual"), the eigen-projections v_i^T W v_i of all D modes,
+and the loss. A run stops with an error when it diverges or, fed with the projections of each
+such pair, an :class:`~lindae.training.driver.OscillationMonitor` finds a mode swinging for
+good; both messages state the model's stability bound (:func:`lindae.models.linear_stability`,
+with its sigma^2 and gamma).
 """
 
 from __future__ import annotations
@@ -33,7 +37,15 @@ from numpy.typing import NDArray
 
 from .. import models
 from ..io import save_record
-from .driver import Progress, record_steps, resolve_device, resolve_dtype, run_epochs
+from .driver import (
+    OscillationMonitor,
+    Progress,
+    check_training_settings,
+    record_steps,
+    resolve_device,
+    resolve_dtype,
+    run_epochs,
+)
 
 __all__ = [
     "Trajectory",
@@ -49,6 +61,9 @@ __all__ = [
 
 #: Reader of the current weights as the rotated factors (A = V^T W1, B = W2 V), float64 numpy.
 Rotated = Callable[[], tuple[NDArray, NDArray]]
+
+#: What the oscillation monitor watches (and its messages name).
+PROJECTION = "v_i^T W v_i"
 
 
 @dataclass
@@ -109,18 +124,22 @@ def _run(
     update: Callable[[], None],
     rotated: Rotated,
     eigenvalues: NDArray,
+    hidden: int,
     noise: float,
     decay: float,
     lr: float,
     epochs: int,
     steps: Sequence[int],
     progress: Progress | None,
+    monitor: OscillationMonitor,
 ) -> Trajectory:
     """Drive ``update`` through the shared driver, recording after the update counts in
-    ``steps`` the singular values, eigen-projections and loss (all float64)."""
+    ``steps`` the singular values, eigen-projections and loss (all float64); the projections
+    also feed ``monitor``."""
+    check_training_settings(lr, epochs, noise=noise, decay=decay)
     recorded: list[tuple[NDArray, NDArray]] = []
 
-    def record(_epoch: int) -> float:
+    def record(epoch: int) -> float:
         a, b = rotated()
         if not (np.isfinite(a).all() and np.isfinite(b).all()):
             return math.nan
@@ -136,16 +155,20 @@ def _run(
             + 0.5 * decay * (np.sum(a * a) + np.sum(b * b))
         )
         recorded.append((_singular_values(a, b), projections))
+        monitor.observe(epoch, projections)
         return float(loss)
 
-    bound = models.stability_bound(float(eigenvalues[0]))
-    records = run_epochs(epochs, steps, record, update, lr, bound, progress=progress)
+    bound = models.linear_stability(eigenvalues, noise, decay, hidden)
+    records = run_epochs(
+        epochs, steps, record, update, lr, bound, progress=progress, monitor=monitor
+    )
     return Trajectory(
         steps=records.epochs,
         singular_values=np.array([r[0] for r in recorded]),
         projections=np.array([r[1] for r in recorded]),
         loss=records.loss,
         wall_seconds=records.wall_seconds,
+        extra={"stability_bound": bound.value, "stability_formula": bound.formula},
     )
 
 
@@ -167,6 +190,7 @@ def train_eigenbasis(
 
     dA = ((Lambda + sigma^2) A)(B B^T) - Lambda B^T + gamma A,
     dB^T = B^T (A^T (Lambda + sigma^2) A) - Lambda A + gamma B^T.
+    ``steps`` should hold pairs k, k + 1 (:func:`record_steps`) for oscillation detection.
     """
     torch_device, torch_dtype = resolve_device(device), resolve_dtype(dtype)
 
@@ -194,7 +218,19 @@ def train_eigenbasis(
     def rotated() -> tuple[NDArray, NDArray]:
         return a.double().cpu().numpy(), b_t.T.double().cpu().numpy()
 
-    trajectory = _run(update, rotated, eigenvalues, noise, decay, lr, epochs, steps, progress)
+    trajectory = _run(
+        update,
+        rotated,
+        eigenvalues,
+        w1.shape[1],
+        noise,
+        decay,
+        lr,
+        epochs,
+        steps,
+        progress,
+        OscillationMonitor(PROJECTION),
+    )
     trajectory.extra.update(algorithm="eigenbasis", device=str(torch_device), dtype=dtype)
     return trajectory
 
@@ -252,7 +288,19 @@ def train_dataspace(
         p.sub_(lr * grad_p)
         q.sub_(lr * grad_q)
 
-    trajectory = _run(update, rotated, eigenvalues, noise, decay, lr, epochs, steps, progress)
+    trajectory = _run(
+        update,
+        rotated,
+        eigenvalues,
+        w1.shape[1],
+        noise,
+        decay,
+        lr,
+        epochs,
+        steps,
+        progress,
+        OscillationMonitor(PROJECTION),
+    )
     trajectory.extra.update(algorithm="dataspace", device=str(torch_device), dtype=dtype)
     return trajectory
 
@@ -278,6 +326,7 @@ def train_sampled_noise(
     Loss per batch: (1/2n)||X - (X + E) W||^2. ``batch_size`` 0 is full batch (one update per
     epoch, directly comparable with the noise-averaged theory); otherwise a shuffled pass of
     minibatches per epoch. The recorded loss is the noise-averaged one, for comparability.
+    ``seed`` seeds the noise draws and the minibatch order.
     """
     torch_device, x, p, q, rotated = _dataspace_state(data, eigenvectors, w1, w2, device, dtype)
     torch_dtype = x.dtype
@@ -305,7 +354,23 @@ def train_sampled_noise(
             p.sub_(lr * grad_p)
             q.sub_(lr * grad_q)
 
-    trajectory = _run(update, rotated, eigenvalues, noise, 0.0, lr, epochs, steps, progress)
+    # noise drawn every epoch moves the projections a little from one epoch to the next: only
+    # swings far above that count (see OscillationMonitor.noisy). Minibatches make an epoch
+    # several steps, which can hide a swing of period two steps; the workflow also trains the
+    # marginalised twin (full batch, same bound), which shows it.
+    trajectory = _run(
+        update,
+        rotated,
+        eigenvalues,
+        w1.shape[1],
+        noise,
+        0.0,
+        lr,
+        epochs,
+        steps,
+        progress,
+        OscillationMonitor.noisy(PROJECTION),
+    )
     trajectory.extra.update(
         algorithm="sampled_noise", device=str(torch_device), dtype=dtype, batch_size=size
     )
@@ -320,7 +385,9 @@ def save_run(
 ) -> None:
     """Write a training record (its arrays, extra ``arrays``, JSON ``metadata``) atomically.
 
-    Read it back with :func:`lindae.io.load_record` (no torch needed).
+    The metadata holds the trainer's own facts (algorithm, device, dtype, stability bound,
+    ``wall_seconds``) plus ``metadata``: the caller states the settings the run was trained
+    with. Read it back with :func:`lindae.io.load_record` (no torch needed).
     """
     save_record(
         destination,
@@ -330,7 +397,6 @@ def save_run(
             "singular_values": trajectory.singular_values,
             "projections": trajectory.projections,
             "loss": trajectory.loss,
-            "wall_seconds": np.array(trajectory.wall_seconds),
         },
-        {**trajectory.extra, **metadata},
+        {**trajectory.extra, "wall_seconds": trajectory.wall_seconds, **metadata},
     )

@@ -15,6 +15,12 @@ equals v_i^T W v_i. Two variants are recorded every ``record_every`` epochs, bef
 * ``faithful``: from that epoch's training forward pass (noisy inputs for the DAE), as the
   authors did;
 * ``corrected``: from a clean, noise-free forward pass (identical for AE and WDAE).
+
+The epoch after each record also measures the faithful metric (from the forward pass that
+update makes anyway, O(N H k)) and feeds both to an
+:class:`~lindae.training.driver.OscillationMonitor`: a run that swings instead of converging
+stops with an error stating the linear-limit stability bound
+(:func:`lindae.models.nonlinear_stability`, with the weight decay and noise of the model).
 """
 
 from __future__ import annotations
@@ -28,8 +34,16 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
-from ..models import nonlinear_stability_bound
-from .driver import Progress, record_epochs, resolve_device, resolve_dtype, run_epochs
+from ..models import nonlinear_stability
+from .driver import (
+    OscillationMonitor,
+    Progress,
+    check_training_settings,
+    record_epochs,
+    resolve_device,
+    resolve_dtype,
+    run_epochs,
+)
 
 __all__ = [
     "NonlinearTrajectory",
@@ -44,7 +58,8 @@ __all__ = [
 ACTIVATIONS = ("relu", "linear")
 # Independent noise generators per DAE run; fixed, so results never depend on the thread count.
 NOISE_STREAMS = 8
-RULE = "its linear limit is stable only for lr < D/(2 lambda_bar_1)"
+RULE = "its linear limit is stable only for lr <"
+METRIC = "the mapping metric m_i"
 
 
 @dataclass
@@ -136,7 +151,8 @@ class _Epochs:
     :meth:`forward` computes h = act(X_tilde W1^T) and the residual X_hat - X into
     preallocated buffers (the epoch loop allocates nothing of size N x D or N x H). ``record``
     runs it, measures, and leaves it for the ``update`` of the same epoch, which runs it only
-    when that epoch was not recorded: one forward pass per epoch either way.
+    when that epoch was not recorded: one forward pass per epoch either way. The update of the
+    epoch after a record also measures the faithful metric for ``monitor`` (not recorded).
     """
 
     def __init__(
@@ -150,8 +166,10 @@ class _Epochs:
         weight_decay: float,
         activation: str,
         noise: NoisyInputs | None,
+        monitor: OscillationMonitor,
     ) -> None:
         self.x, self.w1, self.w2, self.lr, self.weight_decay = x, w1, w2, lr, weight_decay
+        self.monitor, self.updates, self.watch = monitor, 0, -1  # watch: epoch to measure
         self.directions, self.strengths, self.noise = directions, strengths, noise
         self.relu = activation == "relu"
         n_samples, dimension = x.shape
@@ -177,15 +195,19 @@ class _Epochs:
         self.residual.sub_(self.x)  # in place: X_hat - X
         self.fresh = True
 
-    def record(self, _epoch: int) -> float:
+    def _faithful(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(W2^T V, the metric of the current forward pass): X_hat V = h (W2^T V), the same
+        formula projected through the hidden layer (O(N H k) instead of O(N D k))."""
+        decoder_directions = self.w2.T @ self.directions  # H x k
+        metric = mapping_metric(self.act, self.data_projections, decoder_directions, self.strengths)
+        return decoder_directions, metric
+
+    def record(self, epoch: int) -> float:
         """Both mapping metrics and the loss of this epoch's forward pass."""
         if not self.fresh:
             self.forward()
         tick = time.perf_counter()
-        # X_hat V = h (W2^T V): the same formula, projected through the hidden layer
-        # (O(N H k) instead of O(N D k)), for both passes.
-        decoder_directions = self.w2.T @ self.directions  # H x k
-        metric = mapping_metric(self.act, self.data_projections, decoder_directions, self.strengths)
+        decoder_directions, metric = self._faithful()
         clean_metric = metric
         if self.noise is not None:  # clean pass act(X W1^T): grad_act is free until the update
             clean = torch.mm(self.x, self.w1.T, out=self.grad_act)
@@ -196,12 +218,18 @@ class _Epochs:
         self.metric_seconds += time.perf_counter() - tick
         self.faithful.append(metric.double().cpu().numpy())
         self.corrected.append(clean_metric.double().cpu().numpy())
+        self.monitor.observe(epoch, self.faithful[-1])
+        self.watch = epoch + 1
         return float(torch.linalg.vector_norm(self.residual) ** 2) / self.entries
 
     def update(self) -> None:
         """One full-batch SGD step from this epoch's forward pass (run here if not recorded)."""
         if not self.fresh:
             self.forward()
+            if self.updates == self.watch:  # the epoch after a record: the monitor's pair
+                metric = self._faithful()[1]
+                self.monitor.observe(self.updates, metric.double().cpu().numpy())
+        self.updates += 1
         residual = self.residual.mul_(2.0 / self.entries)  # G = dL/dX_hat of the mean
         grad_w2 = residual.T @ self.act  # D x H
         torch.mm(residual, self.w2, out=self.grad_act)  # N x H
@@ -243,6 +271,7 @@ def train_relu_autoencoder(
     """
     if activation not in ACTIVATIONS:
         raise ValueError(f"unknown activation {activation!r}; valid: {', '.join(ACTIVATIONS)}")
+    check_training_settings(lr, epochs, weight_decay=weight_decay, noise_std=noise_std)
     torch_device, torch_dtype = resolve_device(device), resolve_dtype(dtype)
 
     def tensor(array: NDArray) -> torch.Tensor:
@@ -256,11 +285,17 @@ def train_relu_autoencoder(
     directions = tensor(eigenvectors[:, :modes])
     strengths = tensor(n_samples * np.asarray(eigenvalues[:modes]))
     noise = NoisyInputs(x, noise_std, seed + 1, torch.get_num_threads()) if noise_std > 0 else None
-    bound = nonlinear_stability_bound(float(eigenvalues[0]), dimension)
+    bound = nonlinear_stability(eigenvalues, dimension, weight_decay, noise_std, hidden)
+    # the DAE's faithful metric comes from noisy passes: only swings far above that noise count
+    monitor = OscillationMonitor.noisy(METRIC) if noise is not None else OscillationMonitor(METRIC)
     with torch.no_grad(), noise if noise is not None else contextlib.nullcontext():
-        run = _Epochs(x, w1, w2, directions, strengths, lr, weight_decay, activation, noise)
+        run = _Epochs(
+            x, w1, w2, directions, strengths, lr, weight_decay, activation, noise, monitor
+        )
         schedule = record_epochs(epochs, record_every)
-        records = run_epochs(epochs, schedule, run.record, run.update, lr, bound, RULE, progress)
+        records = run_epochs(
+            epochs, schedule, run.record, run.update, lr, bound, RULE, progress, monitor
+        )
     return NonlinearTrajectory(
         epochs=records.epochs,
         faithful=np.array(run.faithful),
@@ -268,5 +303,11 @@ def train_relu_autoencoder(
         loss=records.loss,
         wall_seconds=records.wall_seconds,
         metric_seconds=run.metric_seconds,
-        extra={"device": str(torch_device), "dtype": dtype, "activation": activation},
+        extra={
+            "device": str(torch_device),
+            "dtype": dtype,
+            "activation": activation,
+            "stability_bound": bound.value,
+            "stability_formula": bound.formula,
+        },
     )

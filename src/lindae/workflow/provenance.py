@@ -3,8 +3,9 @@ stage times.
 
 ``provenance`` collects what ``results/provenance.json`` records: the lindae version, the git
 state of the workflow checkout, package versions, a hash of the config, the requested and
-resolved device and the seeds, the host and the wall time per stage from the rules'
-``benchmark:`` files. Never imports snakemake.
+resolved device and the seeds, the host, the wall time per stage from the rules'
+``benchmark:`` files and, per training run, the settings its record says it was trained with
+(:func:`training_run`). Never imports snakemake.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import lindae
+from lindae.io import intermediate_file_error
 
 __all__ = [
     "PACKAGES",
@@ -30,6 +32,8 @@ __all__ = [
     "package_versions",
     "benchmark_times",
     "find_seeds",
+    "RUN_FIELDS",
+    "training_run",
     "provenance",
 ]
 
@@ -129,6 +133,41 @@ def find_seeds(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         elif "seed" in str(key):
             seeds[path] = value
     return seeds
+
+
+#: What provenance.json states of every training run, by record folder: the model's own
+#: regularisers (sigma^2 and gamma of the linear models, std and weight decay of the ReLU ones),
+#: its seed, learning rate, epochs, device, dtype and wall time.
+RUN_FIELDS: dict[str, tuple[str, ...]] = {
+    "linear": ("model", "dataset", "noise", "decay", "lr", "epochs", "seed", "device", "dtype"),
+    "nonlinear": (
+        *("model", "dataset", "noise_std", "weight_decay", "lr", "epochs", "seed"),
+        *("device", "dtype"),
+    ),
+}
+#: Stated as well where a record has them (the sampled-noise run's second seed, ...).
+OPTIONAL_RUN_FIELDS = ("variant", "noise_seed", "batch_size", "algorithm", "activation")
+
+
+def training_run(
+    metadata: Mapping[str, Any], family: str, path: str | os.PathLike[str], rule: str | None = None
+) -> dict[str, Any]:
+    """What provenance.json states of one training run (``family``: ``linear`` or
+    ``nonlinear``), read from its record's ``metadata``; ``wall_seconds`` always comes last.
+
+    A record without one of :data:`RUN_FIELDS` (or with a null there), e.g. one written by an
+    older lindae, raises :class:`lindae.io.IntermediateFileError` naming ``path`` and how to
+    rebuild it (``rule``): provenance never reports a setting as unknown.
+    """
+    fields = (*RUN_FIELDS[family], "wall_seconds")
+    missing = [key for key in fields if metadata.get(key) is None]
+    if missing:
+        problem = f"its metadata does not state {', '.join(missing)}; written by an older lindae?"
+        raise intermediate_file_error(path, "training record", problem, rule)
+    run = {key: metadata[key] for key in fields[:-1]}
+    run.update({key: metadata[key] for key in OPTIONAL_RUN_FIELDS if key in metadata})
+    run["wall_seconds"] = metadata["wall_seconds"]
+    return run
 
 
 def _device_info(requested: str) -> dict[str, Any]:
