@@ -12,11 +12,15 @@ import errno
 import json
 import logging
 import os
+import signal
+import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from .errors import UserError, is_user_error
 from .lazy import lazy_import
 
 np = lazy_import("numpy")
@@ -35,7 +39,7 @@ __all__ = [
 ]
 
 
-class ArtefactWriteError(OSError):
+class ArtefactWriteError(UserError, OSError):
     """An artefact could not be written (disk full, folder not writable, a file in the way).
 
     Raised by :func:`atomic_path` and every writer here; the destination is untouched (an
@@ -159,9 +163,15 @@ def load_record(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 @contextlib.contextmanager
 def job_log(path: str | os.PathLike[str], name: str = "lindae") -> Iterator[logging.Logger]:
-    """Log a job to ``path``; a failure's traceback lands in the log, then re-raises.
+    """Log a job to ``path``; how a failure is reported depends on who can fix it.
 
     Used by the workflow's rule scripts so that every job, successful or not, leaves a log.
+    A :class:`~lindae.errors.UserError` (a setting, a file, the environment) is logged and
+    printed as one line, ``lindae: error: <message>``, and the job exits with status 1: no
+    traceback. Any other exception (a bug) logs its traceback and is re-raised. SIGTERM (a
+    scheduler's cancel, the main job's stop) becomes an interrupt like Ctrl-C, so temporary
+    files are removed on the way out; an interrupted job says so in one line and exits with
+    128 + the signal number.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -171,12 +181,39 @@ def job_log(path: str | os.PathLike[str], name: str = "lindae") -> Iterator[logg
     for handler in handlers:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
         logger.addHandler(handler)
+    received: list[int] = []
+    previous = _interrupt_on_sigterm(received)
     try:
         yield logger
-    except BaseException:
-        logger.exception("job failed")
-        raise
+    except KeyboardInterrupt:
+        signum = received[0] if received else signal.SIGINT
+        what = signal.Signals(signum).name
+        logger.error("job stopped by %s; no result was written", what)
+        print(f"lindae: job stopped by {what}; no result was written", file=sys.stderr)
+        raise SystemExit(128 + signum) from None
+    except BaseException as error:
+        if not is_user_error(error):
+            logger.exception("job failed")
+            raise
+        logger.error("job failed: %s", error)
+        print(f"lindae: error: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
     finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
         for handler in handlers:
             logger.removeHandler(handler)
             handler.close()
+
+
+def _interrupt_on_sigterm(received: list[int]) -> Any:
+    """Make SIGTERM raise KeyboardInterrupt (recording it in ``received``) in this, the main,
+    thread; return the handler it replaces (None where handlers cannot be set)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def interrupt(signum: int, frame: Any) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, interrupt)
