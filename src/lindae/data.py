@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lindae.io import UserError, atomic_path, intermediate_file_error, write_json
+from lindae.errors import UserError
+from lindae.io import atomic_path, intermediate_file_error, write_json
 
 from .lazy import lazy_import
 

@@ -4,10 +4,10 @@ Each writer writes to a temporary file in the destination folder and renames it 
 (``os.replace`` is atomic on POSIX within one file system), so a crash, a full disk or Ctrl-C
 never leaves a truncated file that looks finished, and an earlier result survives a failure.
 
-Also here: :class:`UserError`, the mark of an error the user can fix (a bad dataset, a
-learning rate above the stability bound, a full disk), which :func:`job_log` reports as one
-line on the terminal (its traceback goes to the job's log only), and the checked reading of
-the intermediate training records (:func:`load_record`).
+Also here: :func:`job_log`, which reports an error the user can fix
+(:class:`lindae.errors.UserError`: a bad dataset, a learning rate above the stability bound, a
+full disk) as one line on the terminal, with its traceback beside the job's log, and the
+checked reading of the intermediate files (:func:`load_record`).
 """
 
 from __future__ import annotations
@@ -17,14 +17,17 @@ import errno
 import json
 import logging
 import os
+import signal
 import sys
 import tempfile
+import threading
 import traceback
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from .errors import UserError, is_user_error
 from .lazy import lazy_import
 
 np = lazy_import("numpy")
@@ -32,7 +35,6 @@ pd = lazy_import("pandas")
 
 
 __all__ = [
-    "UserError",
     "ArtefactWriteError",
     "IntermediateFileError",
     "intermediate_file_error",
@@ -44,13 +46,6 @@ __all__ = [
     "load_record",
     "job_log",
 ]
-
-
-class UserError(Exception):
-    """Mixed into every error whose message tells the user what to change (a bad dataset, an
-    unstable learning rate, a full disk...). :func:`job_log` prints such an error as one line,
-    ``lindae: <message>``, and exits with status 1; any other exception (a bug) keeps its
-    traceback."""
 
 
 class IntermediateFileError(ValueError, UserError):
@@ -69,7 +64,7 @@ def intermediate_file_error(
     )
 
 
-class ArtefactWriteError(OSError, UserError):
+class ArtefactWriteError(UserError, OSError):
     """An artefact could not be written (disk full, folder not writable, a file in the way).
 
     Raised by :func:`atomic_path` and every writer here; the destination is untouched (an
@@ -210,12 +205,16 @@ def load_record(path: str | os.PathLike[str], rule: str | None = None) -> dict[s
 
 @contextlib.contextmanager
 def job_log(path: str | os.PathLike[str], name: str = "lindae") -> Iterator[logging.Logger]:
-    """Log a job to ``path``; a failure's traceback lands in the log, then re-raises.
+    """Log a job to ``path``; how a failure is reported depends on who can fix it.
 
-    Used by the workflow's rule scripts so that every job, successful or not, leaves a log. A
-    :class:`UserError` is printed to stderr as one line (``lindae: <message>``, whitespace
-    collapsed) and logged as one line, and ends the job with status 1; its traceback goes to
-    ``<log>.traceback`` only (Snakemake shows a failed job's log on the terminal).
+    Used by the workflow's rule scripts so that every job, successful or not, leaves a log.
+    A :class:`~lindae.errors.UserError` (a setting, a file, the environment) is printed to
+    stderr and logged as one line, ``lindae: error: <message>`` (whitespace collapsed), and the
+    job exits with status 1; its traceback goes to ``<log>.traceback`` only, because Snakemake
+    shows a failed job's log on the terminal. Any other exception (a bug) logs its traceback
+    and is re-raised. SIGTERM (a scheduler's cancel, the main job's stop) becomes an interrupt
+    like Ctrl-C, so temporary files are removed on the way out; an interrupted job says so in
+    one line and exits with 128 + the signal number.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -225,11 +224,20 @@ def job_log(path: str | os.PathLike[str], name: str = "lindae") -> Iterator[logg
     for handler in handlers:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
         logger.addHandler(handler)
+    received: list[int] = []
+    previous = _interrupt_on_sigterm(received)
     try:
         yield logger
-    except UserError as error:
-        # The user's fix is in the message: one line on the terminal and in the log (Snakemake
-        # prints a failed job's log: show-failed-logs), the traceback beside the log only.
+    except KeyboardInterrupt:
+        signum = received[0] if received else signal.SIGINT
+        what = signal.Signals(signum).name
+        logger.error("job stopped by %s; no result was written", what)
+        print(f"lindae: job stopped by {what}; no result was written", file=sys.stderr)
+        raise SystemExit(128 + signum) from None
+    except BaseException as error:
+        if not is_user_error(error):
+            logger.exception("job failed")
+            raise
         message = " ".join(str(error).split())
         trace = path.with_name(path.name + ".traceback")
         trace.write_text(traceback.format_exc(), encoding="utf-8")
@@ -238,12 +246,24 @@ def job_log(path: str | os.PathLike[str], name: str = "lindae") -> Iterator[logg
             logger.error("job failed: %s (traceback: %s)", message, trace)
         finally:
             logger.propagate = propagate
-        print(f"lindae: {message}", file=sys.stderr, flush=True)
+        print(f"lindae: error: {message}", file=sys.stderr, flush=True)
         raise SystemExit(1) from None
-    except BaseException:
-        logger.exception("job failed")
-        raise
     finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
         for handler in handlers:
             logger.removeHandler(handler)
             handler.close()
+
+
+def _interrupt_on_sigterm(received: list[int]) -> Any:
+    """Make SIGTERM raise KeyboardInterrupt (recording it in ``received``) in this, the main,
+    thread; return the handler it replaces (None where handlers cannot be set)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def interrupt(signum: int, frame: Any) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, interrupt)

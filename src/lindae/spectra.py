@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .io import UserError, atomic_path, intermediate_file_error
+from .errors import UserError
+from .io import atomic_path, intermediate_file_error
 from .lazy import lazy_import
 
 if TYPE_CHECKING:

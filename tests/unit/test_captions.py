@@ -5,9 +5,10 @@ from __future__ import annotations
 import copy
 
 import jinja2
+import pandas as pd
 from docutils.core import publish_parts
 
-from lindae.claims import Claim, claims_frame
+from lindae.claims import Claim, Unmeasured, claims_frame
 from lindae.figures import REGISTRY, paper_figure
 from lindae.workflow import captions
 
@@ -65,4 +66,49 @@ def test_claims_summary_lists_failures():
     )
     summary = captions.claims_summary(frame)
     assert summary.startswith("1 of 2 claims FAIL") and "decay_fixes_the_norm" in summary
-    assert captions.claims_summary(frame.iloc[1:]) == "All 1 claims pass."
+    assert captions.claims_summary(frame.iloc[1:]) == (
+        "All 1 claims pass. Evaluated 1 (passed 1, failed 0), not evaluated 0."
+    )
+
+
+def test_claims_summary_counts_claims_not_evaluated_and_never_as_a_pass(tmp_path, default_config):
+    """Issue 13: the summary says how many claims were evaluated, passed, failed and not
+    evaluated (NaN, no rows, a figure not built), from claims.csv as written and read back."""
+    frame = claims_frame(
+        [
+            Claim("4", "faithful", "decay_fixes_the_norm", "x", 0.3, "<=", 0.05),
+            Claim("1", "faithful", "ok", "x", 0.0, "<=", 1.0),
+            Claim(
+                "5",
+                "corrected",
+                "theory_tracks_runs",
+                "y",
+                Unmeasured("no rows to measure"),
+                "<=",
+                0.1,
+            ),
+        ]
+    )
+    frame.to_csv(tmp_path / "claims.csv", index=False)
+    read_back = pd.read_csv(tmp_path / "claims.csv")
+    summary = captions.claims_summary(read_back)
+    assert summary.splitlines() == [
+        "1 of 3 claims FAIL, 1 NOT EVALUATED: Evaluated 2 (passed 1, failed 1), not evaluated 1.",
+        "  Fig. 4 (faithful) decay_fixes_the_norm: measured 0.3, required <= 0.05",
+        "  Fig. 5 (corrected) theory_tracks_runs: NOT EVALUATED (no rows to measure)",
+    ]
+    only_missing = captions.claims_summary(read_back.iloc[1:])
+    assert only_missing.startswith("1 of 2 claims NOT EVALUATED: Evaluated 1 (passed 1")
+    assert captions.claims_counts(read_back) == {
+        "claims": 3,
+        "evaluated": 2,
+        "passed": 1,
+        "failed": 1,
+        "not evaluated": 1,
+    }
+    corrected = _template(read_back, default_config).render(
+        snakemake=_Snakemake("fig5", "_corrected")
+    )
+    assert "Evaluated 0 (passed 0, failed 0), not evaluated 1." in corrected
+    assert "**NOT EVALUATED** y [not evaluated: no rows to measure]" in corrected
+    assert "PASS" not in corrected

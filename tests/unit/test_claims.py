@@ -104,3 +104,91 @@ def test_every_configured_threshold_is_read_by_a_figure(default_config):
     source = "\n".join(inspect.getsource(inspect.getmodule(figure)) for figure in REGISTRY.values())
     for key in default_config["claims"]:
         assert f'thresholds["{key}"]' in source, f"claims.{key} is configured but never read"
+
+
+# --- not evaluated: NaN, no rows, a figure not built (issue 13, Claims) ----------------------
+
+
+def _fig5_tables(ae_final: float, nan_rms: bool = False) -> dict[str, pd.DataFrame]:
+    """Fig. 5's agreement and corrected curves for one MNIST mode of the three models."""
+    agreement = pd.DataFrame(
+        {
+            "dataset": "mnist",
+            "model": ["AE", "WDAE", "DAE"],
+            "mode": 1,
+            "eigenvalue": [2.0, 0.2, 2.0],
+            "fixed_point": 1.0,
+            "final_projection": [ae_final, 0.0, 0.9 * ae_final],
+            "max_abs_difference": 0.01,
+            "rms_difference": [np.nan if nan_rms else 0.01, 0.01, 0.01],
+            "plotted": True,
+        }
+    )
+    curves = [
+        ("mnist", f"mnist/{panel}", "simulation", model, "projection", 1, epoch, value)
+        for panel, model, final in (
+            ("weight_decay", "AE", ae_final),
+            ("weight_decay", "WDAE", 0.0),
+            ("noise", "DAE", 0.9 * ae_final),
+        )
+        for epoch, value in ((0, 0.0), (100, final))
+    ]
+    columns = ["dataset", "panel", "source", "model", "quantity", "run", "epoch", "value"]
+    return {"agreement": agreement, "curves": pd.DataFrame(curves, columns=columns)}
+
+
+def _fig5_claims(thresholds, **options) -> dict[str, Claim]:
+    settings = {"linear": {"decay": 0.5}}
+    found = paper_figure(5).claims(_fig5_tables(**options), settings, thresholds, "corrected")
+    return {claim.claim_id: claim for claim in found}
+
+
+def test_a_claim_measured_on_nan_is_not_evaluated_never_a_pass(thresholds):
+    """pandas' max skips NaN: one NaN WDAE run used to leave the others to pass the claim."""
+    fig4 = paper_figure(4)
+    found = fig4.claims(
+        {"curves": _fig4_table([1.35, math.nan], [1.2, 1.9])}, {}, thresholds, "faithful"
+    )
+    claim = {c.claim_id: c for c in found}["decay_fixes_the_norm"]
+    assert not claim.passed and not claim.evaluated
+    assert claim.reason == "1 of 2 measured values are NaN"
+    row = claims.claims_frame([claim]).iloc[0]
+    assert claims.claim_status(row) == "not evaluated" and not row.passed
+    assert row.claim.endswith(" [not evaluated: 1 of 2 measured values are NaN]")
+    # a NaN in the rows a filter selects from counts too (Fig. 5: a NaN RMS of a plotted mode)
+    nan_rms = _fig5_claims(thresholds, ae_final=0.9, nan_rms=True)
+    assert not nan_rms["theory_tracks_runs"].evaluated
+    assert not nan_rms["theory_tracks_runs"].passed
+
+
+def test_a_claim_measured_on_no_rows_is_not_evaluated(thresholds):
+    """No learned mode: "0 modes where decay does not delay learning" is no evidence."""
+    learned = _fig5_claims(thresholds, ae_final=0.9)
+    assert learned["decay_delays_learning"].passed  # one learned mode, checked: a real pass
+    unlearned = _fig5_claims(thresholds, ae_final=0.1)  # below `learned`: nothing to check
+    for claim_id in ("decay_delays_learning", "noise_lowers_plateaus"):
+        claim = unlearned[claim_id]
+        assert not claim.evaluated and not claim.passed, claim
+        assert claim.reason in ("no cases to check", "no rows to measure")
+
+
+def test_measurements_equal_the_plain_reductions_on_clean_data():
+    """The strict helpers change nothing for data without NaN (claims.csv stays identical)."""
+    values = pd.Series([0.3, 0.1, 0.2])
+    assert claims.measured_max(values) == float(values.max())
+    assert claims.measured_min(values) == float(values.min())
+    assert claims.measured_spread(values) == float(values.max() - values.min())
+    assert claims.measured_count(0, 3) == 0.0
+    assert math.isnan(claims.measured_count(0, 0)) and math.isnan(claims.measured_max([]))
+
+
+def test_a_figure_that_was_not_built_is_not_evaluated(tmp_path, thresholds):
+    tables = {"fig1": {"curves": str(tmp_path / "absent.csv")}}
+    (claim,) = claims.evaluate([paper_figure(1)], tables, {"fig1": {}}, thresholds)
+    assert claim.claim_id == "data_readable" and not claim.passed and not claim.evaluated
+    assert claim.reason.startswith("FileNotFoundError: ")
+    path = tmp_path / "claims.csv"
+    claims.claims_frame([claim]).to_csv(path, index=False)
+    (row,) = pd.read_csv(path).itertuples()
+    assert claims.claim_status(row) == "not evaluated"
+    assert claims.not_evaluated_reason(row.claim).startswith("FileNotFoundError: ")

@@ -116,7 +116,7 @@ def test_job_log_shows_a_user_error_as_one_line(tmp_path, capsys):
         raise io.IntermediateFileError("results/spectra/mnist.npz: cannot use this spectrum\n(x)")
     assert stopped.value.code == 1
     assert capsys.readouterr().err == (
-        "lindae: results/spectra/mnist.npz: cannot use this spectrum (x)\n"
+        "lindae: error: results/spectra/mnist.npz: cannot use this spectrum (x)\n"
     )
     text = log.read_text()
     assert "ERROR job failed: results/spectra/mnist.npz: cannot use this spectrum (x)" in text

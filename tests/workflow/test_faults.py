@@ -22,7 +22,8 @@ messages users see):
    gpu_fails_before_compute``, ``test_workflow_cuda_without_gpu_fails_before_training``
 9. SIGKILL mid-training: ``test_sigkill_mid_training_then_rerun``, plus the stale-lock unit
    tests in ``unit/test_locks.py``
-10. SIGINT: ``test_sigint_stops_cleanly_then_rerun``
+10. SIGINT: ``test_sigint_stops_cleanly_then_rerun``; SIGTERM to the main job alone (issue
+    13, finding 10): ``test_sigterm_stops_as_cleanly_as_sigint``
 11. two invocations at once: ``test_concurrent_invocation_is_refused_by_the_lock``
 12. disk full / unwritable results: ``unit/test_io.py``
 13. determinism: ``unit/test_training_linear.py::test_training_is_deterministic_on_cpu``,
@@ -226,6 +227,31 @@ def test_sigint_stops_cleanly_then_rerun(prepared, reference, tmp_path):
     assert not list((workdir / "results").rglob(".*.tmp*"))
     assert not (workdir / ".snakemake" / "locks").exists()  # a clean stop unlocks
     _run(workdir, "--cores", "1", TARGETS[0])  # also case 13: a second run, same arrays
+    _assert_bitwise_equal(_subset(reference, TARGETS[0]), _arrays(workdir, TARGETS[:1]))
+
+
+@pytest.mark.workflow
+@pytest.mark.faults
+def test_sigterm_stops_as_cleanly_as_sigint(prepared, reference, tmp_path):
+    """``kill <pid>`` of the main job (a session's end, a scheduler's stop): the running job is
+    interrupted at once (not waited for), its output removed, the lock released, and the run
+    ends with one line that says so and status 128 + 15."""
+    workdir = _copy(prepared, tmp_path)
+    process = _start(workdir, "--cores", "1", TARGETS[0])
+    _wait_for(lambda: _training_started(workdir), "the DAE training to start", process)
+    os.kill(process.pid, signal.SIGTERM)  # the main process only, not its jobs
+    assert process.wait(timeout=PATIENCE) == 128 + signal.SIGTERM
+    output = (workdir / "snakemake.out").read_text()
+    assert "lindae: SIGTERM received: stopping like Ctrl-C; the running jobs are " in output
+    assert "lindae: stopped by SIGTERM: the running jobs were interrupted, their " in output
+    assert "did not complete successfully" not in output, output
+    assert "Traceback" not in output, output
+    log = (workdir / "results" / "logs" / "train_linear" / "mnist_DAE.log").read_text()
+    assert "job stopped by SIGINT; no result was written" in log  # interrupted, not finished
+    assert not (workdir / TARGETS[0]).exists()  # no corrupted or partial output
+    assert not list((workdir / "results").rglob(".*.tmp*"))
+    assert not (workdir / ".snakemake" / "locks").exists()  # a clean stop unlocks
+    _run(workdir, "--cores", "1", TARGETS[0])  # the same command continues the run
     _assert_bitwise_equal(_subset(reference, TARGETS[0]), _arrays(workdir, TARGETS[:1]))
 
 

@@ -1,7 +1,7 @@
-# Shared helpers: where outputs go, the library that rule scripts import, target lists, and
-# what a real run does before Snakemake locks the working directory.
+# Shared helpers: where outputs go, the library that rule scripts import, target lists, what
+# a real run does before Snakemake locks the working directory and when it is stopped, and the
+# training jobs' devices.
 import ast
-import functools
 import os
 import sys
 from pathlib import Path
@@ -132,6 +132,9 @@ WORKFLOW_MODULES = (
     "download",
     "captions",
     "provenance",
+    "device",
+    "profiles",
+    "signals",
 )
 # The science lives in the importable package lindae. Parsing imports it from LIBRARY; rule
 # scripts find it on their own (the preamble of workflow/scripts/*.py: the checkout's src/,
@@ -155,10 +158,14 @@ try:
     from lindae.workflow.config import check_config
     from lindae.workflow.download import (
         describe_source,
+        download_limits,
         resolve_settings,
         source_inputs,
     )
+    from lindae.workflow.device import DeviceError, gpus_given, training_device
     from lindae.workflow.locks import clear_stale_locks, register_run
+    from lindae.workflow.profiles import dropped_entries, profile_arguments
+    from lindae.workflow.signals import stop_like_ctrl_c, wrap_execute
     from lindae.figures import REGISTRY
     from lindae.models import MODELS
     from lindae.tables import SUFFIXES
@@ -173,8 +180,88 @@ if isinstance(config.get("figures"), list):
     ]
 RESULTS = config.get("results_dir", "results")
 DATASETS = ["mnist", "cifar10"]
-# Training jobs ask the scheduler for a GPU only when the config insists on CUDA.
-GPU = 1 if config.get("device") == "cuda" else 0
+
+
+def fail(message):
+    """Stop while parsing with one line on stderr (no traceback): a user's error, not a bug."""
+    sys.exit(f"lindae: error: {message}")
+
+
+def check_profiles():
+    """Refuse to plan when a command-line option silently replaced entries of a profile
+    (Snakemake keeps only one of them: ``--config`` drops the profile's whole ``config:``),
+    naming each lost entry (lindae.workflow.profiles). Main process only: jobs get their
+    settings from it."""
+    if not workflow.is_main_process:
+        return
+    import yaml
+    from snakemake.cli import get_profile_dir
+
+    problems = []
+    for name in profile_arguments(sys.argv, os.environ):
+        try:
+            found = get_profile_dir(name)
+            with open(found[1], encoding="utf-8") as handle:
+                profile = yaml.safe_load(handle) or {}
+        except (TypeError, OSError, yaml.YAMLError):
+            continue  # not found or not plain YAML: Snakemake itself reports what it can
+        if not isinstance(profile, dict):
+            continue
+        lines = dropped_entries(
+            profile,
+            workflow.config_settings.config.keys(),
+            workflow.resource_settings.overwrite_resources,
+            workflow.config_settings.configfiles,
+            found[1].parent,
+        )
+        problems += [f"profile {found[1]}: {line}" for line in lines]
+    if problems:
+        fail("\n  ".join(["settings of a profile would be dropped:", *problems]))
+
+
+check_profiles()
+
+
+# --- devices of the training jobs (lindae.workflow.device) ---------------------------------
+
+
+def _set_resources(rule):
+    """The ``set-resources`` in effect for ``rule`` (a profile's or the command line's)."""
+    overrides = workflow.resource_settings.overwrite_resources.get(rule, {})
+    return {name: getattr(value, "raw", value) for name, value in overrides.items()}
+
+
+def gpu_request(rule):
+    """The training rule's own ``gpu`` resource: 1 for ``device: cuda`` (a workstation limits
+    them with --resources gpu=N), else 0; 0 too when set-resources asks for GPUs through
+    ``gres`` (the SLURM executor refuses both). A ``gpu`` in set-resources replaces it.
+    """
+    given = _set_resources(rule)
+    if "gpu" in given:
+        return given["gpu"]
+    if gpus_given(given):
+        return 0
+    return 1 if config["device"] == "cuda" else 0
+
+
+def training_gpus(rule):
+    """How many GPUs a job of training ``rule`` gets from the scheduler."""
+    try:
+        return gpus_given(_set_resources(rule)) or int(gpu_request(rule))
+    except DeviceError as error:
+        fail(f"set-resources {rule}: {error}")
+
+
+def device_of(rule):
+    """The device a job of training ``rule`` trains on: ``cuda`` when its job is given a
+    GPU (even under device: auto), else the config's ``device``; device: cpu with a GPU
+    given stops here, before any job."""
+    try:
+        return training_device(
+            config["device"], training_gpus(rule), f"set-resources {rule}"
+        )
+    except DeviceError as error:
+        fail(str(error))
 
 
 def host_path(path):
@@ -224,25 +311,23 @@ def prepare_real_run():
 
 
 def before_execution(action):
-    """Call ``action()`` when Snakemake starts executing jobs for real, before it locks.
+    """Call ``action()`` when Snakemake starts executing jobs for real, before it locks, and
+    end a run stopped by SIGTERM with one clear line (lindae.workflow.signals.wrap_execute).
 
     Snakemake has no hook early enough: ``onstart`` runs once the directory is locked, and
     while the Snakefile is parsed even ``workflow.dryrun`` is not known yet (it is False
     until execution starts, also with -n). So ``workflow.execute`` is wrapped: a dry run (-n)
     and whatever never executes (--lint, --list-target-rules, --summary, --report, --unlock)
-    leave ``action`` uncalled. Should Snakemake stop passing ``executor_plugin``, ``action``
-    runs in dry runs too (only .snakemake/ is touched), never not at all.
+    leave ``action`` uncalled.
     """
-    execute = workflow.execute
+    workflow.execute = wrap_execute(workflow.execute, action)
 
-    @functools.wraps(execute)
-    def execute_after_action(*args, **kwargs):
-        settings = getattr(kwargs.get("executor_plugin"), "common_settings", None)
-        if not getattr(settings, "dryrun_exec", False):
-            action()
-        return execute(*args, **kwargs)
 
-    workflow.execute = execute_after_action
+def on_start():
+    """When jobs are about to run (``onstart``, after Snakemake installed its own SIGTERM
+    handler, which waits for the running jobs): SIGTERM stops the run like Ctrl-C."""
+    if workflow.is_main_process:
+        stop_like_ctrl_c()
 
 
 def code_inputs(script):
@@ -261,15 +346,18 @@ def code_inputs(script):
     return [job_path(path, CHECKOUT) for path in files]
 
 
-def sized(message, gpu=False):
+def sized(message, gpu=None):
     """A job message ending with the job's size, so that a dry run (-n) lists what each job
-    asks a scheduler for (Snakemake prints a rule's message in place of its resources).
+    asks a scheduler for (Snakemake prints a rule's message in place of its resources); for
+    a training rule ``gpu`` (its name), also the GPUs it asks for, when it does.
     """
     size = (
         "threads={threads}, mem_mb={resources.mem_mb}, runtime={resources.runtime} min"
     )
-    if gpu and GPU:
-        size += ", gpu={resources.gpu}"
+    if gpu is not None and training_gpus(gpu):
+        size += (
+            ", gpu={resources.gpu}" if gpu_request(gpu) else ", gres={resources.gres}"
+        )
     return f"{message} [{size}]"
 
 
@@ -325,8 +413,9 @@ def write_caption_placeholder():
 
 
 def report_failed_claims():
-    """After a run: print the claims that failed (they never stop the workflow). Snakemake
-    runs no onsuccess of a module: there the claims job's own output says it."""
+    """After a run: print the claims' summary (evaluated, passed, failed, not evaluated) and
+    those that did not pass (they never stop the workflow). Snakemake runs no onsuccess of a
+    module: there the claims job's own output says it."""
     path = Path(HOST_RESULTS) / "claims.csv"
     if path.exists():
         import pandas as pd

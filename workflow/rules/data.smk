@@ -2,11 +2,18 @@
 # torchvision from the configured mirrors (file:// works) or imported from a pre-extracted .npz.
 # One rule per dataset, so a dry run shows exactly which jobs touch the network; local rules,
 # since compute nodes often have no internet. A change of a dataset's source fetches it again.
-# (describe_source, resolve_settings, source_inputs: lindae.workflow.download, common.smk)
+# (describe_source, download_limits, resolve_settings, source_inputs: lindae.workflow.download,
+# imported in common.smk)
 
 SOURCES = {
     name: resolve_settings(settings, config["data_root"])
     for name, settings in config["datasets"].items()
+}
+# Stall and deadline limits of each dataset's downloads. Passed as a function of the job's
+# input: Snakemake then leaves them out of its params rerun trigger, so changing a time limit
+# does not fetch the data again.
+LIMITS = {
+    name: download_limits(settings) for name, settings in config["datasets"].items()
 }
 MESSAGES = {  # braces doubled: Snakemake formats messages
     name: describe_source(name, settings).replace("{", "{{").replace("}", "}}")
@@ -35,6 +42,7 @@ rule download_mnist:
     params:
         dataset="mnist",
         settings=SOURCES["mnist"],
+        limits=lambda wildcards, input: LIMITS["mnist"],
     message:
         sized(MESSAGES["mnist"])
     script:
@@ -58,5 +66,6 @@ use rule download_mnist as download_cifar10 with:
     params:
         dataset="cifar10",
         settings=SOURCES["cifar10"],
+        limits=lambda wildcards, input: LIMITS["cifar10"],
     message:
         sized(MESSAGES["cifar10"])

@@ -19,16 +19,18 @@ rule train_linear:
     resources:
         mem_mb=lambda wildcards: 1500 if wildcards.dataset == "mnist" else 2000,
         runtime=lambda wildcards: 10 if wildcards.dataset == "mnist" else 20,
-        gpu=GPU,
+        gpu=gpu_request("train_linear"),
     params:
         settings=lambda wildcards: linear_settings(wildcards.dataset),
         u0_top_k=config["fig5"]["u0_top_k"],
-        device=config["device"],
+        device=device_of("train_linear"),
+        # GPUs this job is given (a function of the input: no rerun trigger of its own)
+        gpus=lambda wildcards, input: training_gpus("train_linear"),
     message:
         sized(
             "Training the linear {wildcards.model} on {wildcards.dataset} "
             "({params.settings[algorithm]} GD, {params.settings[epochs]} epochs)",
-            gpu=True,
+            gpu="train_linear",
         )
     script:
         "../scripts/train_linear.py"
@@ -50,16 +52,17 @@ rule train_sampled_noise:
     resources:
         mem_mb=1500,
         runtime=15,
-        gpu=GPU,
+        gpu=gpu_request("train_sampled_noise"),
     params:
         settings=lambda wildcards: linear_settings(wildcards.dataset),
         sampled=config["linear"]["sampled_noise"],
         u0_top_k=config["fig5"]["u0_top_k"],
-        device=config["device"],
+        device=device_of("train_sampled_noise"),
+        gpus=lambda wildcards, input: training_gpus("train_sampled_noise"),
     message:
         sized(
             "Training the linear DAE with sampled noise on {wildcards.dataset}",
-            gpu=True,
+            gpu="train_sampled_noise",
         )
     script:
         "../scripts/train_sampled_noise.py"
@@ -82,15 +85,16 @@ rule train_nonlinear:
     resources:
         mem_mb=lambda wildcards: 3000 if wildcards.dataset == "mnist" else 6000,
         runtime=lambda wildcards: 60 if wildcards.dataset == "mnist" else 240,
-        gpu=GPU,
+        gpu=gpu_request("train_nonlinear"),
     params:
         settings=lambda wildcards: nonlinear_settings(wildcards.dataset),
-        device=config["device"],
+        device=device_of("train_nonlinear"),
+        gpus=lambda wildcards, input: training_gpus("train_nonlinear"),
     message:
         sized(
             "Training the ReLU {wildcards.model} on {wildcards.dataset} "
             "({params.settings[epochs]} epochs of full-batch SGD)",
-            gpu=True,
+            gpu="train_nonlinear",
         )
     script:
         "../scripts/train_nonlinear.py"

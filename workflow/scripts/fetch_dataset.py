@@ -38,5 +38,6 @@ with job_log(snakemake.log[0]) as log:
             output.arrays,
             output.manifest,
             scratch,
+            **snakemake.params.limits,  # stall_seconds, deadline_seconds
         )
     log.info("%s: wrote %s and %s", name, output.arrays, output.manifest)

@@ -10,7 +10,7 @@ import math
 from collections.abc import Mapping
 
 from .. import theory
-from ..claims import Claim, half_time
+from ..claims import Claim, half_time, measured_count, measured_max
 from ..lazy import lazy_import
 from ..tables import assemble, check_variant, rows, select
 from .base import Figure, Settings, Tables, note
@@ -116,7 +116,7 @@ class Fig2(Figure):
                 "dae_reaches_plateau_first",
                 f"For every matched (lambda, eps > 0) pair ({pairs} pairs) the DAE reaches half "
                 "its plateau no later than the WDAE: number of pairs where it does not",
-                float(late),
+                measured_count(late, pairs),
                 "<=",
                 0.0,
             ),
@@ -126,7 +126,7 @@ class Fig2(Figure):
                 "noise_keeps_onset",
                 "Noise does not delay the onset: relative spread across noise levels of the "
                 "early growth rate d ln u/dt (u < 1% of the plateau), worst lambda",
-                max(spreads),
+                measured_max(spreads),
                 "<=",
                 thresholds["onset_spread"],
             ),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .. import landscape, theory
-from ..claims import Claim, final_values
+from ..claims import Claim, final_values, measured_max, measured_spread
 from ..lazy import lazy_import
 from ..scalar import (
     gradient_descent,
@@ -144,7 +144,7 @@ class Fig4(LandscapeFigure):
                 "decay_fixes_the_norm",
                 "Weight decay drives every run to one weight norm sqrt(2u*): max |final norm - "
                 f"{limit:.4f}| over the WDAE runs",
-                float(np.max(np.abs(wdae_norms - limit))),
+                measured_max(np.abs(wdae_norms - limit)),
                 "<=",
                 thresholds["norm_gap"],
             ),
@@ -154,7 +154,7 @@ class Fig4(LandscapeFigure):
                 "noise_norm_depends_on_init",
                 "With noise the final norm depends on the init: spread (max - min) of the DAE "
                 "runs' final norms",
-                float(dae_norms.max() - dae_norms.min()),
+                measured_spread(dae_norms),
                 ">=",
                 thresholds["norm_spread"],
             ),
@@ -163,7 +163,7 @@ class Fig4(LandscapeFigure):
                 variant,
                 "same_fixed_point",
                 f"Both rows reach the fixed point u* = {fixed:.4f}: max |final w2 w1 - u*|",
-                float(np.max(np.abs(finals - fixed))),
+                measured_max(np.abs(finals - fixed)),
                 "<=",
                 thresholds["fixed_point_gap"],
             ),

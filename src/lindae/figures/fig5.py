@@ -12,13 +12,12 @@ model's own u0, the eigen-projections v_i^T W v_i drawn at the epoch they were m
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
 from .. import theory
 from ..agreement import linear_run_agreement
-from ..claims import Claim, half_time
+from ..claims import Claim, half_time, measured_count, measured_max
 from ..lazy import lazy_import
 from ..models import MODELS, linear_regularisers
 from ..tables import assemble, check_variant, rows, select
@@ -208,7 +207,12 @@ class Fig5(Figure):
         strong = plotted[plotted["eigenvalue"] >= limit]
         decay = settings["linear"]["decay"]
         killed = models[(models["model"] == "WDAE") & (models["eigenvalue"] < decay)]
-        late, lowered = self._learned_mode_effects(tables["curves"], thresholds["learned"])
+        late, lowered, projections = self._learned_mode_effects(
+            tables["curves"], thresholds["learned"]
+        )
+        # NaN anywhere in the rows a claim selects from makes it not evaluated (pandas' max
+        # would skip NaN, and a filter on a NaN eigenvalue would drop the row silently).
+        measured = models[["eigenvalue", "final_projection", "rms_difference"]]
         return [
             Claim(
                 "5",
@@ -217,7 +221,7 @@ class Fig5(Figure):
                 "The per-mode theory tracks the trained linear models: RMS over time of "
                 f"|theory - v_i^T W v_i|, worst plotted mode with lambda_bar >= {limit:g} "
                 f"({len(strong)} curves)",
-                float(strong["rms_difference"].max()) if len(strong) else math.nan,
+                measured_max(strong["rms_difference"], depends=[measured]),
                 "<=",
                 thresholds["fig5_rms_gap"],
             ),
@@ -228,7 +232,7 @@ class Fig5(Figure):
                 f"Weight decay kills the modes with lambda_bar < gamma = {decay:g} "
                 f"({len(killed)} modes <= H): max final |v_i^T W v_i| of the WDAE (the AE's "
                 "plateau is 1)",
-                float(killed["final_projection"].abs().max()) if len(killed) else math.nan,
+                measured_max(killed["final_projection"].abs(), depends=[measured]),
                 "<=",
                 thresholds["killed_fraction"],
             ),
@@ -239,7 +243,7 @@ class Fig5(Figure):
                 f"Weight decay delays learning: of the {len(lowered)} plotted modes the AE has "
                 f"learned (final >= {thresholds['learned']:g}), those where the WDAE reaches "
                 "half the AE's final value before the AE does",
-                float(late),
+                measured_count(late, len(lowered), depends=[projections]),
                 "<=",
                 0.0,
             ),
@@ -249,16 +253,19 @@ class Fig5(Figure):
                 "noise_lowers_plateaus",
                 "Noise lowers the plateaus: max of final DAE / final AE over the same "
                 f"{len(lowered)} modes",
-                max(lowered) if lowered else math.nan,
+                measured_max(lowered, depends=[projections]),
                 "<=",
                 1.0,
             ),
         ]
 
     @staticmethod
-    def _learned_mode_effects(table: pd.DataFrame, learned: float) -> tuple[int, list[float]]:
+    def _learned_mode_effects(
+        table: pd.DataFrame, learned: float
+    ) -> tuple[int, list[float], pd.Series]:
         """Over the plotted modes the AE has learned: how many the WDAE reaches half of the
-        AE's final value first (decay should delay), and each final DAE / final AE."""
+        AE's final value first (decay should delay), each final DAE / final AE, and the
+        simulated projections these were measured on."""
         projections = select(table, source="simulation", quantity="projection")
         late, lowered = 0, []
         for (dataset, _mode), curves in projections.groupby(["dataset", "run"]):
@@ -273,7 +280,7 @@ class Fig5(Figure):
                 < half_time(ae["epoch"].to_numpy(), ae["value"].to_numpy(), level)
             )
             lowered.append(float(dae["value"].iloc[-1] / ae["value"].iloc[-1]))
-        return late, lowered
+        return late, lowered, projections["value"]
 
     def description(self, settings: Settings) -> str:
         linear = settings["linear"]

@@ -10,13 +10,12 @@ reference.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
 from .. import theory
 from ..agreement import difference_stats
-from ..claims import Claim, final_values
+from ..claims import Claim, final_values, measured_max, measured_min
 from ..lazy import lazy_import
 from ..models import effective_linear_parameters, nonlinear_regularisers
 from ..tables import assemble, check_variant, rows, select
@@ -176,7 +175,7 @@ class Fig6(Figure):
                 "ae_learns_top_direction",
                 "The ReLU AE learns the top eigen-direction: min over datasets of its final "
                 "mapping on mode 1",
-                float(ae.xs(1, level="run").min()),
+                measured_min(ae.xs(1, level="run"), depends=[finals]),
                 ">=",
                 thresholds["fig6_top_mode"],
             ),
@@ -186,7 +185,7 @@ class Fig6(Figure):
                 "decay_shrinks_mapping",
                 "As in the linear theory, weight decay shrinks the mapping: max of final WDAE "
                 f"/ final AE over the {int(learned.sum())} modes the AE has learned",
-                float((wdae / ae)[learned].max()),
+                measured_max((wdae / ae)[learned], depends=[finals]),
                 "<=",
                 1.0,
             ),
@@ -196,7 +195,7 @@ class Fig6(Figure):
                 "noise_lowers_mapping",
                 "As in the linear theory, noise lowers the mapping: max of final DAE / final "
                 f"AE over the {int(learned.sum())} modes the AE has learned",
-                float((dae / ae)[learned].max()),
+                measured_max((dae / ae)[learned], depends=[finals]),
                 "<=",
                 1.0,
             ),
@@ -225,7 +224,7 @@ class Fig6(Figure):
             f"({len(converged)} of {int((agreement['model'] == 'WDAE').sum())} modes), it ends "
             "at the linear theory's fixed point with the effective parameters (docs/theory.md): "
             "max |final - fixed point|",
-            float(np.max(distance)) if len(converged) else math.nan,
+            measured_max(distance, depends=[modes["final_metric"], modes["linear_fixed_point"]]),
             "<=",
             thresholds["fig6_wdae_gap"],
         )

@@ -17,7 +17,7 @@ A learning rate a little above the bound does not diverge: the top mode swings b
 values for ever. An :class:`OscillationMonitor`, fed by the trainer with values it measures
 anyway at two consecutive epochs (the linear models record after k and k + 1 updates), detects
 such a sustained oscillation and the driver stops the run with an :class:`OscillationError`.
-Both are user errors (:class:`lindae.io.UserError`): a job shows their message as one line.
+Both are user errors (:class:`lindae.errors.UserError`): a job shows their message as one line.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
-from ..io import UserError
+from ..errors import UserError
 from ..models import StabilityBound
 
 __all__ = [

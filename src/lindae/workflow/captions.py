@@ -4,8 +4,10 @@
 template that Snakemake's report renders per output file (it picks the block of the file's
 ``stem``/``suffix`` wildcards); the text of each comes from the figure itself (its description
 for the settings used, and its gist). The verdicts are baked in when the claims are evaluated, so
-the report shows the numbers of the run it documents. ``claims_summary`` is the line printed at
-the end of a run. Never imports snakemake.
+the report shows the numbers of the run it documents. ``claims_summary`` is what is printed at
+the end of a run: how many claims were evaluated, passed, failed and not evaluated (a claim
+measured on NaN, on no rows or on a figure that was not built; never a pass), then one line per
+claim that did not pass. Never imports snakemake.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..claims import claim_status, not_evaluated_reason
 from ..figures.base import Figure
 from ..lazy import lazy_import
 
@@ -24,6 +27,7 @@ __all__ = [
     "caption_rst",
     "rst_escape",
     "caption_template",
+    "claims_counts",
     "claims_summary",
 ]
 
@@ -72,8 +76,14 @@ def caption_rst(
     ]
     if rows.empty:
         lines.append("- no machine-checked claim for this rendering")
+    else:
+        lines += [rst_escape(_counts_text(claims_counts(rows))), ""]
     for row in rows.itertuples():
-        verdict = "PASS" if bool(row.passed) else "FAIL"
+        status = claim_status(row)
+        if status == "not evaluated":
+            lines.append(f"- **NOT EVALUATED** {rst_escape(row.claim)}")
+            continue
+        verdict = "PASS" if status == "passed" else "FAIL"
         lines.append(
             f"- **{verdict}** {rst_escape(row.claim)}: measured {row.measured:.4g} "
             f"(required {row.relation} {row.threshold:.4g})"
@@ -108,15 +118,45 @@ def caption_template(
     return "\n".join(blocks) + "\n"
 
 
+def claims_counts(claims: pd.DataFrame) -> dict[str, int]:
+    """How many rows of ``claims`` (claims.csv) are ``claims``, ``evaluated``, ``passed``,
+    ``failed`` and ``not evaluated``."""
+    statuses = [claim_status(row) for row in claims.itertuples()]
+    counts = {status: statuses.count(status) for status in ("passed", "failed", "not evaluated")}
+    return {"claims": len(statuses), "evaluated": counts["passed"] + counts["failed"], **counts}
+
+
+def _counts_text(counts: Mapping[str, int]) -> str:
+    return (
+        f"Evaluated {counts['evaluated']} (passed {counts['passed']}, failed "
+        f"{counts['failed']}), not evaluated {counts['not evaluated']}."
+    )
+
+
 def claims_summary(claims: pd.DataFrame) -> str:
-    """One line per failing claim, or a line saying that all pass."""
-    failed = claims[~claims["passed"].astype(bool)]
-    if failed.empty:
-        return f"All {len(claims)} claims pass."
-    lines = [f"{len(failed)} of {len(claims)} claims FAIL:"]
-    lines += [
-        f"  Fig. {row.figure} ({row.variant}) {row.claim_id}: measured {row.measured:.4g}, "
-        f"required {row.relation} {row.threshold:.4g}"
-        for row in failed.itertuples()
-    ]
+    """The verdict with the counts (evaluated, passed, failed, not evaluated), then one line
+    per claim that failed or was not evaluated (never counted as a pass)."""
+    counts = claims_counts(claims)
+    total, failed, missing = counts["claims"], counts["failed"], counts["not evaluated"]
+    if total == 0:
+        verdict = "No claims checked (no configured figure states any)."
+    elif failed and missing:
+        verdict = f"{failed} of {total} claims FAIL, {missing} NOT EVALUATED:"
+    elif failed:
+        verdict = f"{failed} of {total} claims FAIL:"
+    elif missing:
+        verdict = f"{missing} of {total} claims NOT EVALUATED:"
+    else:
+        verdict = f"All {total} claims pass."
+    lines = [f"{verdict} {_counts_text(counts)}"]
+    for row in claims.itertuples():
+        status = claim_status(row)
+        where = f"  Fig. {row.figure} ({row.variant}) {row.claim_id}"
+        if status == "failed":
+            lines.append(
+                f"{where}: measured {row.measured:.4g}, required {row.relation} {row.threshold:.4g}"
+            )
+        elif status == "not evaluated":
+            reason = not_evaluated_reason(row.claim) or "the measured value is NaN"
+            lines.append(f"{where}: NOT EVALUATED ({reason})")
     return "\n".join(lines)

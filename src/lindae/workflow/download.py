@@ -3,21 +3,29 @@
 :func:`fetch_dataset` downloads through torchvision's own code (its dataset classes,
 ``download_and_extract_archive`` and md5 checks) with the mirror list and checksums from the
 configuration, retrying each mirror; ``file://`` mirrors work the same way, which is how offline
-machines use a local copy of the original files. The result is validated and written by
-:mod:`lindae.data`, like an imported ``.npz``, with a manifest naming the URL that served each
-file. :func:`resolve_location`, :func:`resolve_settings`, :func:`source_inputs` and
-:func:`describe_source` turn a dataset's config section into rule parameters, inputs and job
-messages. torchvision is imported only when downloading, so the workflow can import this module
-cheaply at parse time. Never imports snakemake.
+machines use a local copy of the original files. A watchdog bounds every network transfer: a
+mirror that stalls (less than :data:`STALL_BYTES` in ``stall_seconds``, e.g. a server that
+drips one byte every few seconds, which no socket timeout catches) or that has not delivered a
+file within ``deadline_seconds`` is abandoned, named, and the next mirror is tried. The result
+is validated and written by :mod:`lindae.data`, like an imported ``.npz``, with a manifest
+naming the URL that served each file. :func:`resolve_location`, :func:`resolve_settings`,
+:func:`download_limits`, :func:`source_inputs` and :func:`describe_source` turn a dataset's
+config section into rule parameters, inputs and job messages. torchvision is imported only
+when downloading, so the workflow can import this module cheaply at parse time. Never imports
+snakemake.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import http.client
+import io
 import logging
 import os
 import shutil
 import socket
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
@@ -33,12 +41,16 @@ from lindae.data import (
     write_dataset,
 )
 
+from ..errors import UserError
 from ..lazy import lazy_import
 
 np = lazy_import("numpy")
 
 __all__ = [
     "DownloadError",
+    "DOWNLOAD_LIMITS",
+    "STALL_BYTES",
+    "download_limits",
     "fetch_dataset",
     "resolve_location",
     "resolve_settings",
@@ -67,8 +79,17 @@ def _offline_hint(name: str) -> str:
     )
 
 
-class DownloadError(RuntimeError):
+class DownloadError(UserError, RuntimeError):
     """No configured mirror delivered a file with the expected md5."""
+
+
+#: Time limits of a download (seconds), the defaults of ``datasets.<name>.stall_seconds`` and
+#: ``datasets.<name>.deadline_seconds``: a transfer that receives less than STALL_BYTES in
+#: ``stall_seconds`` is stalled; one file from one mirror may take at most
+#: ``deadline_seconds`` (CIFAR-10's 170 MB at 200 kB/s takes about 15 minutes).
+DOWNLOAD_LIMITS = {"stall_seconds": 60.0, "deadline_seconds": 3600.0}
+#: Progress means at least this many bytes within ``stall_seconds`` (headers included).
+STALL_BYTES = 1024
 
 
 # --------------------------------------------------------------------------------------------
@@ -114,6 +135,14 @@ def resolve_settings(settings: Mapping[str, Any], data_root: str) -> dict[str, A
     }
 
 
+def download_limits(settings: Mapping[str, Any]) -> dict[str, float]:
+    """The time limits of one dataset's downloads: its config section's ``stall_seconds`` and
+    ``deadline_seconds``, else :data:`DOWNLOAD_LIMITS` (keyword arguments of
+    :func:`fetch_dataset`). Kept apart from :func:`resolve_settings`: they do not change the
+    data, so a workflow must not fetch again when they change."""
+    return {key: float(settings.get(key) or default) for key, default in DOWNLOAD_LIMITS.items()}
+
+
 def source_inputs(settings: Mapping[str, Any]) -> list[str]:
     """The file a dataset is imported from (resolved settings), or ``[]`` when downloading.
 
@@ -147,9 +176,154 @@ class _FileHandler(urllib.request.FileHandler):
         return response
 
 
+class _Watchdog:
+    """Abandons the network transfers of one download attempt when they stall or overrun.
+
+    A socket timeout bounds a single read, so a server that sends a byte every few seconds is
+    never timed out. The watchdog counts the bytes received (:class:`_CountingReader`) and,
+    from a thread of its own, shuts down the attempt's open sockets once less than
+    :data:`STALL_BYTES` arrived within ``stall_seconds`` or ``deadline_seconds`` have passed
+    since the attempt began: the blocked read then returns and the attempt fails;
+    :attr:`verdict` says why. Only time with a transfer open counts (not md5 checks or the
+    extraction of an archive).
+    """
+
+    def __init__(self, stall_seconds: float, deadline_seconds: float) -> None:
+        self.stall_seconds, self.deadline_seconds = stall_seconds, deadline_seconds
+        self.started = self._mark = time.monotonic()
+        self.received = self._pending = 0
+        self.verdict: str | None = None
+        self._sockets: dict[int, socket.socket] = {}  # open transfers, by id
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="lindae-download-watchdog")
+        self._thread.daemon = True
+
+    def __enter__(self) -> _Watchdog:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def track(self, sock: socket.socket) -> None:
+        """Watch ``sock`` (a connection of this attempt); one opened after a verdict is shut."""
+        with self._lock:
+            if not self._sockets:  # a new transfer: the time without one was no stall
+                self._mark, self._pending = time.monotonic(), 0
+            self._sockets[id(sock)] = sock
+            if self.verdict is not None:
+                _shutdown(sock)
+
+    def release(self, sock: socket.socket) -> None:
+        """``sock``'s transfer is over."""
+        with self._lock:
+            self._sockets.pop(id(sock), None)
+
+    def progress(self, count: int) -> None:
+        """``count`` more bytes arrived."""
+        with self._lock:
+            self.received += count
+            self._pending += count
+            if self._pending >= STALL_BYTES:
+                self._mark, self._pending = time.monotonic(), 0
+
+    def _watch(self) -> None:
+        interval = max(0.05, min(1.0, self.stall_seconds / 4))
+        while not self._done.wait(interval):
+            now = time.monotonic()
+            with self._lock:
+                if not self._sockets:
+                    continue
+                if now - self.started > self.deadline_seconds:
+                    self.verdict = (
+                        f"deadline: not complete after {self.deadline_seconds:g} s "
+                        f"({self.received} bytes received; datasets.<name>.deadline_seconds)"
+                    )
+                elif now - self._mark > self.stall_seconds:
+                    self.verdict = (
+                        f"stalled: less than {STALL_BYTES} bytes in {self.stall_seconds:g} s "
+                        f"({self.received} bytes in {now - self.started:.0f} s; "
+                        "datasets.<name>.stall_seconds)"
+                    )
+                if self.verdict is not None:
+                    for sock in self._sockets.values():
+                        _shutdown(sock)
+                    return
+
+
+def _shutdown(sock: socket.socket) -> None:
+    """Wake a read blocked on ``sock`` (it then sees the end of the stream)."""
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+# The watchdog of the attempt running in this thread (None: transfers are not watched).
+_WATCHDOG: contextvars.ContextVar[_Watchdog | None] = contextvars.ContextVar(
+    "lindae_download_watchdog", default=None
+)
+
+
+class _CountingReader(io.RawIOBase):
+    """A socket's raw reader that reports every byte read to a :class:`_Watchdog`."""
+
+    def __init__(self, raw: io.RawIOBase, watchdog: _Watchdog) -> None:
+        self._raw, self._watchdog = raw, watchdog
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int | None:
+        count = self._raw.readinto(buffer)
+        self._watchdog.progress(count or 0)
+        return count
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class _WatchedResponse(http.client.HTTPResponse):
+    """An HTTP response whose socket (headers and body) the current watchdog sees."""
+
+    def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
+        super().__init__(sock, *args, **kwargs)
+        self._watched = (_WATCHDOG.get(), sock)
+        watchdog = self._watched[0]
+        if watchdog is not None:
+            watchdog.track(sock)
+            self.fp = io.BufferedReader(_CountingReader(self.fp.detach(), watchdog))
+
+    def close(self) -> None:
+        super().close()
+        watchdog, sock = self._watched
+        if watchdog is not None:
+            watchdog.release(sock)
+
+
+class _WatchedHTTPConnection(http.client.HTTPConnection):
+    response_class = _WatchedResponse
+
+
+class _WatchedHTTPSConnection(http.client.HTTPSConnection):
+    response_class = _WatchedResponse
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(_WatchedHTTPConnection, req)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(_WatchedHTTPSConnection, req, context=self._context)
+
+
 @contextlib.contextmanager
 def _download_context(timeout: float | None) -> Iterator[None]:
-    """Let torchvision read ``file://`` mirrors, and bound every socket operation by ``timeout``.
+    """Let torchvision read ``file://`` mirrors, bound every socket operation by ``timeout``,
+    and let the watchdog of each attempt (:class:`_Watchdog`) see every HTTP(S) transfer.
 
     torchvision calls :func:`urllib.request.urlopen` without a timeout and with the globally
     installed opener; both globals are restored afterwards.
@@ -157,7 +331,8 @@ def _download_context(timeout: float | None) -> Iterator[None]:
     previous_timeout = socket.getdefaulttimeout()
     previous_opener = urllib.request._opener  # urllib has no public getter for it
     socket.setdefaulttimeout(timeout)
-    urllib.request.install_opener(urllib.request.build_opener(_FileHandler))
+    opener = urllib.request.build_opener(_FileHandler, _HTTPHandler, _HTTPSHandler)
+    urllib.request.install_opener(opener)
     try:
         yield
     finally:
@@ -236,29 +411,42 @@ def _fetch_file(
     retries: int,
     root: Path,
     backoff: float,
+    limits: Mapping[str, float],
 ) -> str:
-    """Download one file (checked, extracted) from the first mirror that works; return its URL."""
+    """Download one file (checked, extracted) from the first mirror that works; return its URL.
+
+    A mirror that stalls or overruns ``limits["deadline_seconds"]`` is not retried: it would
+    most likely stall again, so the next mirror is tried at once.
+    """
     failures = []
     for mirror in mirrors:
         url = mirror + filename
         cls = _torchvision_class(name, mirror, {filename: md5})
         # torchvision puts MNIST archives in root/MNIST/raw, CIFAR-10's in root
         folder = root / "MNIST" / "raw" if name == "mnist" else root
-        error_text = ""
+        error_text, attempts = "", 0
         for attempt in range(1, retries + 2):
+            attempts = attempt
             LOG.info("%s: attempt %d/%d: %s", filename, attempt, retries + 1, url)
+            watchdog = _Watchdog(limits["stall_seconds"], limits["deadline_seconds"])
+            token = _WATCHDOG.set(watchdog)
             try:
-                _download_only(cls, root)
+                with watchdog:
+                    _download_only(cls, root)
             except Exception as error:  # every failure is reported, then retried
-                error_text = _failure_text(error, folder / filename, md5)
+                error_text = watchdog.verdict or _failure_text(error, folder / filename, md5)
                 LOG.warning("%s: attempt %d from %s failed: %s", filename, attempt, url, error_text)
                 (folder / filename).unlink(missing_ok=True)
+                if watchdog.verdict is not None:
+                    break  # a stalled or overrunning mirror: go on with the next one
                 if attempt <= retries and not url.startswith("file://"):
                     time.sleep(backoff * 2 ** (attempt - 1))
                 continue
+            finally:
+                _WATCHDOG.reset(token)
             LOG.info("%s: md5 %s verified, served by %s", filename, md5, url)
             return url
-        failures.append(f"  - {mirror} ({retries + 1} attempt(s)): {error_text}")
+        failures.append(f"  - {mirror} ({attempts} attempt(s)): {error_text}")
     tried = "\n".join(failures) if failures else "  (no mirrors configured)"
     raise DownloadError(
         f"could not download {filename} (dataset {name}, expected md5 {md5}); mirrors tried:\n"
@@ -290,6 +478,8 @@ def fetch_dataset(
     *,
     timeout: float = 30.0,
     backoff: float = 2.0,
+    stall_seconds: float = DOWNLOAD_LIMITS["stall_seconds"],
+    deadline_seconds: float = DOWNLOAD_LIMITS["deadline_seconds"],
 ) -> dict[str, Any]:
     """Download ``name`` through torchvision and write its canonical ``.npz`` and manifest.
 
@@ -298,7 +488,10 @@ def fetch_dataset(
     seconds (doubling) between network attempts; every attempt is logged. torchvision checks
     the md5 and extracts the file in ``workdir``, a scratch folder that this function creates
     (it must not exist or be empty) and always removes. ``timeout`` bounds each network
-    operation, in seconds.
+    operation, in seconds. A transfer that receives less than :data:`STALL_BYTES` within
+    ``stall_seconds``, or one file from one mirror that takes longer than
+    ``deadline_seconds``, is abandoned (named in the log and the error) and the next mirror is
+    tried without further retries of that one.
 
     On success writes ``destination`` (np.savez of the four arrays) and ``manifest`` (JSON:
     the URL that served each file, its md5, sample counts, torchvision version), both
@@ -311,6 +504,7 @@ def fetch_dataset(
     if workdir.exists() and any(workdir.iterdir()):
         raise ValueError(f"scratch folder {workdir} is not empty; remove it or choose another")
     mirrors = [m if m.endswith("/") else m + "/" for m in mirrors]
+    limits = {"stall_seconds": stall_seconds, "deadline_seconds": deadline_seconds}
     try:
         import torchvision
 
@@ -321,7 +515,7 @@ def fetch_dataset(
         with _download_context(timeout):
             for filename, checksum in md5.items():
                 sources[filename] = _fetch_file(
-                    name, filename, checksum, mirrors, retries, workdir, backoff
+                    name, filename, checksum, mirrors, retries, workdir, backoff, limits
                 )
         arrays = validate_arrays(name, _load_torchvision(name, workdir, md5), "downloaded files")
         record = dataset_manifest(name, "download", arrays) | {
