@@ -17,7 +17,9 @@ rule train_linear:
         "../../envs/train.yaml"
     threads: 2
     resources:
-        mem_mb=lambda wildcards: 1500 if wildcards.dataset == "mnist" else 2000,
+        mem_mb=lambda wildcards: training_job_mem_mb(
+            "train_linear", wildcards.dataset, config
+        ),
         runtime=lambda wildcards: 10 if wildcards.dataset == "mnist" else 20,
         gpu=GPU,
     params:
@@ -48,7 +50,9 @@ rule train_sampled_noise:
         "../../envs/train.yaml"
     threads: 2
     resources:
-        mem_mb=1500,
+        mem_mb=lambda wildcards: training_job_mem_mb(
+            "train_sampled_noise", wildcards.dataset, config
+        ),
         runtime=15,
         gpu=GPU,
     params:
@@ -80,7 +84,9 @@ rule train_nonlinear:
         "../../envs/train.yaml"
     threads: 2
     resources:
-        mem_mb=lambda wildcards: 3000 if wildcards.dataset == "mnist" else 6000,
+        mem_mb=lambda wildcards: training_job_mem_mb(
+            "train_nonlinear", wildcards.dataset, config
+        ),
         runtime=lambda wildcards: 60 if wildcards.dataset == "mnist" else 240,
         gpu=GPU,
     params:
