@@ -14,17 +14,25 @@ SNAKEMAKE_ARGS ?=
 # The self-contained HTML report of the main job (figures, captions with claim verdicts, tables).
 REPORT ?= results/report.html
 # Offline: DATA=/path/to/data (laid out like ../shared/data; LINDAE_DATA works too) selects
-# config/offline.yaml, i.e. a file:// MNIST mirror and the CIFAR-10 .npz import.
+# config/offline.yaml, i.e. a file:// MNIST mirror and the CIFAR-10 .npz import. The path may
+# hold spaces (it is passed on as one quoted argument), not a single quote.
 DATA ?= $(LINDAE_DATA)
 # Presets: PRESET=quick layers config/quick.yaml (minutes instead of hours for Figs 5-6).
 PRESET ?=
 CONFIGS = config/config.yaml $(if $(PRESET),config/$(PRESET).yaml) $(if $(DATA),config/offline.yaml)
-# FIGURES=1,2,3,4 builds (checks, reports) only those figures: the config key `figures`.
+# FIGURES=1,2,3,4 (or "1 2 3 4", or [1,2,3,4]) builds (checks, reports) only those figures:
+# the config key `figures`.
 FIGURES ?=
-OVERRIDES = $(strip $(if $(DATA),data_root=$(abspath $(DATA))) $(if $(FIGURES),figures=[$(FIGURES)]))
-OFFLINE_ARGS = --configfile $(CONFIGS) $(if $(OVERRIDES),--config $(OVERRIDES))
+comma := ,
+empty :=
+space := $(empty) $(empty)
+FIGURE_LIST = $(subst $(space),$(comma),$(strip $(subst $(comma), ,$(subst [, ,$(subst ], ,$(FIGURES))))))
+# DATA as an absolute path, spaces kept (make's own abspath would split it at each space).
+DATA_ROOT = $(if $(DATA),$(shell cd -- '$(DATA)' 2>/dev/null && pwd))
+OVERRIDES = $(if $(DATA),'data_root=$(DATA_ROOT)') $(if $(FIGURES),'figures=[$(FIGURE_LIST)]')
+OFFLINE_ARGS = --configfile $(CONFIGS) $(if $(strip $(DATA)$(FIGURES)),--config $(OVERRIDES))
 
-.PHONY: figures report test lint clean env readme
+.PHONY: figures report options test lint clean env readme
 
 env: $(STAMP)
 
@@ -34,13 +42,24 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
-figures: $(STAMP)
+figures: $(STAMP) options
 	$(BIN)/snakemake $(SNAKEMAKE_ARGS) --cores $(CORES) $(OFFLINE_ARGS)
 	$(MAKE) --no-print-directory report
 
 # Needs the outputs of the main job (the figure captions come from its claims).
-report: $(STAMP)
+report: $(STAMP) options
 	$(BIN)/snakemake $(SNAKEMAKE_ARGS) $(OFFLINE_ARGS) --report $(REPORT)
+
+# The make options, checked before Snakemake starts: each problem one line, naming the option.
+options:
+	@case '$(subst ','"'"',$(DATA))' in *"'"*) \
+	  echo "make: DATA=$(DATA): a path holding a single quote cannot be passed on; rename or link the folder" >&2; exit 2;; esac
+	@if [ -n '$(DATA)' ] && [ ! -d '$(DATA)' ]; then \
+	  echo "make: DATA='$(DATA)' is not a folder (expected one laid out like ../shared/data: MNIST/raw/*.gz, CIFAR10/*.npz)" >&2; exit 2; fi
+	@if [ -n '$(PRESET)' ] && [ ! -f 'config/$(PRESET).yaml' ]; then \
+	  echo "make: PRESET=$(PRESET): there is no config/$(PRESET).yaml; presets: $(basename $(notdir $(filter-out config/config.yaml config/offline.yaml,$(wildcard config/*.yaml))))" >&2; exit 2; fi
+	@case '$(FIGURE_LIST)' in *[!0-9,]*) \
+	  echo "make: FIGURES=$(FIGURES): list figure numbers 1-6, e.g. FIGURES=1,2,3,4 or FIGURES=\"1 2\"" >&2; exit 2;; esac
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests workflow

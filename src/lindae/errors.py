@@ -9,11 +9,16 @@ callers catching those still do). Never imports snakemake.
 
 from __future__ import annotations
 
-__all__ = ["UserError", "is_user_error"]
+__all__ = ["UserError", "DeviceError", "is_user_error"]
 
 
 class UserError(Exception):
     """A failure whose message says what happened and what to do."""
+
+
+class DeviceError(UserError, RuntimeError):
+    """The device settings cannot be used: ``cuda`` without a visible GPU, a job given a GPU
+    that PyTorch does not see, ``device: cpu`` with GPUs given."""
 
 
 def is_user_error(error: BaseException) -> bool:

@@ -3,10 +3,10 @@
 The cluster test starts munged, slurmctld and slurmd (Debian's munge and slurm-wlm) in a
 temporary folder, with their own key, socket, ports, state and slurm.conf, so nothing of the
 machine's own set-up is read or changed. It submits two of the quick preset's data-free
-figures (Figs 1 and 4, whose tables are cheap) through `--profile profiles/slurm`, first with
-colours that cannot be drawn: the plot jobs fail on the cluster, Snakemake names their SLURM
-log, the theory tables stay. The rerun after the fix runs only the plots; then every table
-must equal a local run's, byte for byte.
+figures (Figs 1 and 4, whose tables are cheap) through `--profile profiles/slurm`, first
+with a broken plotting library on the nodes: the plot jobs fail on the cluster, Snakemake
+names their SLURM log, the theory tables stay. The rerun after the fix runs only the plots;
+then every table must equal a local run's, byte for byte.
 
 Without the binaries (or root, which slurmd needs) the test is skipped; LINDAE_REQUIRE_SLURM=1
 (set by .ci/run, which installs them) turns that skip into a failure.
@@ -291,16 +291,21 @@ def test_figures_on_slurm_resume_after_a_failure_and_equal_a_local_run(cluster, 
     # start 10 s after a submission (default 40 s) and use squeue (no accounting database).
     slurm_args = ("--profile", str(PROFILE), "--cores", "2", "--slurm-status-command", "squeue")
     slurm_args += ("--slurm-init-seconds-before-status-checks", "10", *TARGETS)
-    # 1. Colours the plotting library cannot draw (a plot-only setting; parsing and tables
-    # never read it): every plot fails on the nodes, the tables do not.
-    colours = dict.fromkeys(("theory", "dae", "wdae", "fixed_point", "simulation"), "nocolour")
-    unusable = write_yaml(tmp_path / "colours.yaml", {"style": {"colors": colours}})
-    broken = run_snakemake(slurm_dir, *slurm_args, env=cluster, configs=(unusable,))
+    # 1. The nodes' plotting library is broken (a fake matplotlib first on PYTHONPATH, which
+    # the jobs inherit): every plot fails on the nodes, the tables (which never import it) do
+    # not. Planning skips the colour check where matplotlib cannot be imported.
+    broken_library = tmp_path / "broken" / "matplotlib"
+    broken_library.mkdir(parents=True)
+    (broken_library / "__init__.py").write_text(
+        'raise ImportError("matplotlib is broken on this node (lindae test)")\n'
+    )
+    broken_env = {**cluster, "PYTHONPATH": str(broken_library.parent)}
+    broken = run_snakemake(slurm_dir, *slurm_args, env=broken_env)
     output = broken.stdout + broken.stderr
     assert broken.returncode != 0, output
     failed = re.findall(r"log: (\S*/slurm_logs/group_plots\S*/\d+\.log)", output)
     assert failed, f"no SLURM log named for the failed job:\n{output}"
-    assert "'nocolour' is not a valid value for color" in Path(failed[0]).read_text()
+    assert "matplotlib is broken on this node" in Path(failed[0]).read_text()
     figures = slurm_dir / "results" / "figures"
     mtimes = {name: (figures / name).stat().st_mtime_ns for name in TABLES}
     phases = [f"failing run {time.monotonic() - started:.0f} s"]

@@ -155,7 +155,8 @@ sys.path.insert(0, str(LIBRARY_ROOT))
 try:
     from lindae.workflow.captions import claims_summary
     from lindae.workflow.code_deps import job_path, library_dependencies
-    from lindae.workflow.config import check_config
+    from lindae.limits import data_job_mem_mb, plot_job_mem_mb, training_job_mem_mb
+    from lindae.workflow.config import ConfigError, check_config
     from lindae.workflow.download import (
         describe_source,
         download_limits,
@@ -220,6 +221,22 @@ def check_profiles():
 
 
 check_profiles()
+
+
+def check_settings(schema):
+    """Check every setting before any job (lindae.workflow.config): the config files read (a
+    key given twice), --config strings converted, each value and what only makes sense
+    together; a problem ends the run with one line per problem. The colours need matplotlib
+    (0.25 s): checked once, by the main process (its jobs re-parse)."""
+    try:
+        check_config(
+            config,
+            schema,
+            files=workflow.configfiles,
+            colours=workflow.is_main_process,
+        )
+    except ConfigError as error:
+        fail(str(error))
 
 
 # --- devices of the training jobs (lindae.workflow.device) ---------------------------------

@@ -8,6 +8,7 @@ for stem, figure in REGISTRY.items():
     files, keys = figure_inputs(figure.inputs, figure.trainer)
     notes = {"notes": figure_file(figure, "_notes.json")} if figure.has_notes else {}
     mem_mb, runtime = DATA_SIZES.get(stem, (1000, 5))
+    mem_mb = max(mem_mb, data_job_mem_mb(stem, config))  # larger tables, more memory
 
     rule:
         name:
@@ -103,7 +104,7 @@ rule figure_plot:
         "../../envs/figures.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=lambda wildcards: max(1000, plot_job_mem_mb(wildcards.stem, config)),
         runtime=5,
     params:
         stem="{stem}",

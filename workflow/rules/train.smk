@@ -17,7 +17,9 @@ rule train_linear:
         "../../envs/train.yaml"
     threads: 2
     resources:
-        mem_mb=lambda wildcards: 1500 if wildcards.dataset == "mnist" else 2000,
+        mem_mb=lambda wildcards: training_job_mem_mb(
+            "train_linear", wildcards.dataset, config
+        ),
         runtime=lambda wildcards: 10 if wildcards.dataset == "mnist" else 20,
         gpu=gpu_request("train_linear"),
     params:
@@ -50,7 +52,9 @@ rule train_sampled_noise:
         "../../envs/train.yaml"
     threads: 2
     resources:
-        mem_mb=1500,
+        mem_mb=lambda wildcards: training_job_mem_mb(
+            "train_sampled_noise", wildcards.dataset, config
+        ),
         runtime=15,
         gpu=gpu_request("train_sampled_noise"),
     params:
@@ -83,7 +87,9 @@ rule train_nonlinear:
         "../../envs/train.yaml"
     threads: 2
     resources:
-        mem_mb=lambda wildcards: 3000 if wildcards.dataset == "mnist" else 6000,
+        mem_mb=lambda wildcards: training_job_mem_mb(
+            "train_nonlinear", wildcards.dataset, config
+        ),
         runtime=lambda wildcards: 60 if wildcards.dataset == "mnist" else 240,
         gpu=gpu_request("train_nonlinear"),
     params:

@@ -23,11 +23,13 @@ from lindae.models import linear_regularisers
 from lindae.spectra import load_spectrum
 from lindae.training import linear
 from lindae.training.driver import record_steps, resolve_device
+from lindae.workflow.device import require_visible_gpu
 
 params, wildcards = snakemake.params, snakemake.wildcards
 settings = params.settings
 torch.set_num_threads(THREADS)
 with job_log(snakemake.log[0]) as log:
+    require_visible_gpu(params.gpus)  # a job given a GPU never trains on the CPU
     spectrum = load_spectrum(snakemake.input.spectrum)
     device = resolve_device(params.device)  # fails here, before any compute
     w1, w2 = linear.initial_weights(

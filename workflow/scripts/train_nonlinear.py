@@ -24,11 +24,13 @@ from lindae.io import job_log, save_record
 from lindae.models import nonlinear_regularisers
 from lindae.spectra import load_spectrum
 from lindae.training.nonlinear import train_relu_autoencoder
+from lindae.workflow.device import require_visible_gpu
 
 params, wildcards = snakemake.params, snakemake.wildcards
 settings = params.settings
 torch.set_num_threads(THREADS)
 with job_log(snakemake.log[0]) as log:
+    require_visible_gpu(params.gpus)  # a job given a GPU never trains on the CPU
     spectrum = load_spectrum(snakemake.input.spectrum)
     data = load_training_matrix(snakemake.input.arrays, spectrum.n_samples, dtype="float32")
     noise_std, weight_decay = nonlinear_regularisers(wildcards.model, settings)

@@ -27,11 +27,13 @@ from lindae.models import linear_regularisers
 from lindae.spectra import second_moment_spectrum
 from lindae.training import linear
 from lindae.training.driver import record_steps, resolve_device
+from lindae.workflow.device import require_visible_gpu
 
 params, wildcards = snakemake.params, snakemake.wildcards
 settings, sampled = params.settings, params.sampled
 torch.set_num_threads(THREADS)
 with job_log(snakemake.log[0]) as log:
+    require_visible_gpu(params.gpus)  # a job given a GPU never trains on the CPU
     device = str(resolve_device(params.device))
     data = load_training_matrix(snakemake.input.arrays, sampled["subset"])
     spectrum = second_moment_spectrum(data, wildcards.dataset)

@@ -32,7 +32,7 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
-from ..errors import UserError
+from ..errors import DeviceError, UserError
 from ..models import StabilityBound
 
 __all__ = [
@@ -68,10 +68,6 @@ class DivergenceError(RuntimeError, UserError):
 
 class OscillationError(DivergenceError):
     """Training did not settle: a measured value kept alternating from one update to the next."""
-
-
-class DeviceError(RuntimeError, UserError):
-    """The configured device cannot be used (``cuda`` without a visible GPU)."""
 
 
 class TrainingSettingsError(ValueError, UserError):

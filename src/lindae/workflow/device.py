@@ -27,13 +27,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import UserError
+from ..errors import DeviceError
 
 __all__ = ["DeviceError", "gpus_given", "training_device", "require_visible_gpu"]
-
-
-class DeviceError(UserError, RuntimeError):
-    """The device settings contradict each other, or a GPU job sees no GPU."""
 
 
 def gpus_given(resources: Mapping[str, Any]) -> int:
