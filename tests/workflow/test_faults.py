@@ -96,7 +96,7 @@ def _override(root: Path, epochs: int) -> dict:
             "hidden": {"mnist": 8, "cifar10": 8},
             "lr": {"mnist": 0.002, "cifar10": 0.0004},
             "epochs": epochs,
-            "record_every": 1000,
+            "record_every": 300,  # at most the sampled-noise epochs
             "init": "decoupled",
             "sampled_noise": {"subset": SAMPLES, "epochs": 300, "batch_size": 50},
         },

@@ -269,6 +269,12 @@ def training_gpus(rule):
         fail(f"set-resources {rule}: {error}")
 
 
+def granted_gpus(rule):
+    """The GPUs a profile's or the command line's set-resources grant training ``rule``
+    (the job checks it sees them; a plain device: cuda is checked by the trainer)."""
+    return gpus_given(_set_resources(rule))
+
+
 def device_of(rule):
     """The device a job of training ``rule`` trains on: ``cuda`` when its job is given a
     GPU (even under device: auto), else the config's ``device``; device: cpu with a GPU

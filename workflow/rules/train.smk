@@ -26,8 +26,8 @@ rule train_linear:
         settings=lambda wildcards: linear_settings(wildcards.dataset),
         u0_top_k=config["fig5"]["u0_top_k"],
         device=device_of("train_linear"),
-        # GPUs this job is given (a function of the input: no rerun trigger of its own)
-        gpus=lambda wildcards, input: training_gpus("train_linear"),
+        # GPUs granted by set-resources, checked by the job (input function: no rerun trigger)
+        gpus=lambda wildcards, input: granted_gpus("train_linear"),
     message:
         sized(
             "Training the linear {wildcards.model} on {wildcards.dataset} "
@@ -62,7 +62,7 @@ rule train_sampled_noise:
         sampled=config["linear"]["sampled_noise"],
         u0_top_k=config["fig5"]["u0_top_k"],
         device=device_of("train_sampled_noise"),
-        gpus=lambda wildcards, input: training_gpus("train_sampled_noise"),
+        gpus=lambda wildcards, input: granted_gpus("train_sampled_noise"),
     message:
         sized(
             "Training the linear DAE with sampled noise on {wildcards.dataset}",
@@ -95,7 +95,7 @@ rule train_nonlinear:
     params:
         settings=lambda wildcards: nonlinear_settings(wildcards.dataset),
         device=device_of("train_nonlinear"),
-        gpus=lambda wildcards, input: training_gpus("train_nonlinear"),
+        gpus=lambda wildcards, input: granted_gpus("train_nonlinear"),
     message:
         sized(
             "Training the ReLU {wildcards.model} on {wildcards.dataset} "
