@@ -5,7 +5,9 @@ default; random pixels unless --data points at a dataset .npz, the timing does n
 the values), and prints a Markdown table: seconds per epoch, the data-space / eigenbasis
 wall-time ratio, achieved GFLOP/s and the machine's measured GEMM rate for the same dtype.
 
-    .venv/bin/python bench/linear_trainer.py [--device cpu|cuda] [--dtype float32]
+    .venv/bin/python bench/linear_trainer.py [--device cpu|cuda] [--dtype float32] [--overhead]
+
+``--overhead`` adds a table of what checkpoints and progress lines cost (bench/overhead.py).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+import overhead  # noqa: E402  (bench/overhead.py, beside this script)
+
 from lindae.spectra import second_moment_spectrum  # noqa: E402
 from lindae.training import linear  # noqa: E402
 from lindae.training.driver import resolve_device, resolve_dtype  # noqa: E402
@@ -65,6 +69,9 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--dtype", default="float32")
     parser.add_argument("--data", type=Path, help="a dataset .npz (train_images) to use instead")
+    parser.add_argument(
+        "--overhead", action="store_true", help="also measure checkpoint and progress cost"
+    )
     args = parser.parse_args()
 
     device = resolve_device(args.device)
@@ -81,14 +88,21 @@ def main() -> None:
     w1, w2 = linear.initial_weights(d, h, 1e-4, 321, "DAE")
     common = dict(lr=1e-4, noise=0.5, steps=[0], device=str(device), dtype=args.dtype)
 
-    def eigenbasis(epochs):
+    def eigenbasis(epochs, **options):
         linear.train_eigenbasis(
-            spectrum.eigenvalues, spectrum.eigenvectors, w1, w2, epochs=epochs, **common
+            spectrum.eigenvalues, spectrum.eigenvectors, w1, w2, epochs=epochs, **common, **options
         )
 
-    def dataspace(epochs):
+    def dataspace(epochs, **options):
         linear.train_dataspace(
-            data, spectrum.eigenvalues, spectrum.eigenvectors, w1, w2, epochs=epochs, **common
+            data,
+            spectrum.eigenvalues,
+            spectrum.eigenvectors,
+            w1,
+            w2,
+            epochs=epochs,
+            **common,
+            **options,
         )
 
     fast = seconds_per_epoch(eigenbasis, args.eigenbasis_epochs)
@@ -108,6 +122,16 @@ def main() -> None:
         print(f"| {name} | {seconds:.4f} | {rate:.1f} | {rate / peak:.0%} |")
     print(f"\nmeasured GEMM rate ({d}x{h} @ {h}x{h}): {peak:.1f} GFLOP/s")
     print(f"wall-time ratio data space / eigenbasis: {slow / fast:.0f}x")
+    if args.overhead:
+        # checkpoints and progress lines (bench/overhead.py): a save and a line every epoch
+        print(f"\ncheckpoint and progress cost (defaults: {overhead.CONFIG['checkpoint']})")
+        print(overhead.HEADER)
+        for name, train, epochs, flops in (
+            ("eigenbasis", eigenbasis, args.eigenbasis_epochs, flops_fast),
+            ("data space", dataspace, args.dataspace_epochs, flops_slow),
+        ):
+            costs = overhead.overhead(train, epochs)
+            print(overhead.report(name, costs, flops / costs["per_epoch"] / 1e9 / peak))
 
 
 if __name__ == "__main__":

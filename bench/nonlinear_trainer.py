@@ -8,11 +8,15 @@ metric's share of the time (metric every epoch here, scaled to every 10th), and 
 wall time of the paper's Fig. 6 (3 models x 2000 epochs per dataset).
 
     .venv/bin/python bench/nonlinear_trainer.py [--device cpu|cuda] [--epochs 10]
+        [--datasets mnist cifar10] [--overhead]
+
+``--overhead`` adds a table of what checkpoints and progress lines cost (bench/overhead.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import time
 from pathlib import Path
@@ -21,6 +25,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+import overhead  # noqa: E402  (bench/overhead.py, beside this script)
+
 from lindae.models import MODELS, nonlinear_regularisers  # noqa: E402
 from lindae.training import nonlinear  # noqa: E402
 from lindae.training.driver import resolve_device  # noqa: E402
@@ -50,6 +56,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--datasets", nargs="+", choices=list(SIZES), default=list(SIZES))
+    parser.add_argument(
+        "--overhead", action="store_true", help="also measure checkpoint and progress cost"
+    )
     args = parser.parse_args()
     device = resolve_device(args.device)
     print(f"device {device}, float32, torch threads {torch.get_num_threads()}")
@@ -58,27 +68,31 @@ def main() -> None:
         "(every 10th epoch) | projected 2000 epochs |"
     )
     print("| --- | --- | --- | --- | --- | --- | --- |")
-    total = 0.0
-    for dataset, (n, d, h) in SIZES.items():
+    total, costs = 0.0, []
+    for dataset in args.datasets:
+        n, d, h = SIZES[dataset]
         data = np.random.default_rng(0).random((n, d), dtype=np.float32)
         eigenvalues = np.linspace(1.0, 0.1, d)
         eigenvectors = np.linalg.qr(np.random.default_rng(1).standard_normal((d, 4)))[0]
         peak = gemm_rate(n, d, h, device)
         for model in MODELS:
             noise_std, weight_decay = nonlinear_regularisers(model, SETTINGS)
-            run = nonlinear.train_relu_autoencoder(
+
+            # train(epochs, **options): this model on this dataset
+            train = functools.partial(
+                nonlinear.train_relu_autoencoder,
                 data,
                 eigenvalues,
                 eigenvectors,
                 h,
                 0.9,
-                args.epochs,
                 weight_decay=weight_decay,
                 noise_std=noise_std,
                 modes=4,
                 record_every=1,
                 device=str(device),
             )
+            run = train(args.epochs)
             per_record = run.metric_seconds / len(run.epochs)
             per_epoch = (run.wall_seconds - run.metric_seconds) / args.epochs
             rate = 10 * n * d * h / per_epoch / 1e9
@@ -89,8 +103,16 @@ def main() -> None:
                 f"| {dataset} | {model} | {per_epoch:.3f} | {rate:.0f} | {rate / peak:.0%} | "
                 f"{share:.1%} | {projected / 60:.1f} min |"
             )
+            if args.overhead:
+                cost = overhead.overhead(train, args.epochs)
+                gemm = 10 * n * d * h / cost["per_epoch"] / 1e9 / peak
+                costs.append(overhead.report(f"{dataset} {model}", cost, gemm))
         print(f"\n{dataset}: measured GEMM rate {peak:.0f} GFLOP/s\n")
     print(f"projected paper Fig. 6 on this machine: {total / 3600:.2f} h")
+    if costs:
+        print(f"\ncheckpoint and progress cost (defaults: {overhead.CONFIG['checkpoint']})")
+        print(overhead.HEADER)
+        print("\n".join(costs))
 
 
 if __name__ == "__main__":

@@ -51,26 +51,27 @@ def test_no_records_and_zero_epochs():
     assert records.epochs.tolist() == [0] and calls == [("record", 0)]
 
 
-def test_progress_is_called_after_every_record():
-    seen = []
-    records, _ = _run(
-        20, driver.record_epochs(20, 7), progress=lambda e, loss: seen.append((e, loss))
+def test_progress_lines_after_the_first_update_every_k_epochs_and_at_the_end():
+    lines = []
+    meter = driver.ProgressMeter(
+        "train_x mnist AE", 20, lines.append, every_seconds=0, every_epochs=7
     )
-    assert seen == list(zip(records.epochs.tolist(), records.loss.tolist(), strict=True))
-    assert [epoch for epoch, _ in seen] == [0, 7, 14, 20]
+    records, _ = _run(20, driver.record_epochs(20, 7), progress=meter)
+    shown = [int(line.split("epoch ")[1].split("/")[0]) for line in lines]
+    assert shown == [1, 8, 15, 20]
+    assert all(line.startswith("train_x mnist AE: epoch ") and "\r" not in line for line in lines)
+    # each line shows the latest record's loss
+    assert lines[-1].endswith(f"loss {records.loss[-1]:.6g}")
+    assert f"loss {records.loss[2]:.6g}" in lines[2]  # epoch 15: the record of epoch 14
+    assert "s/epoch, ETA " in lines[0] and "/20 (100 %)" in lines[-1]
 
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf])
 def test_non_finite_loss_stops_with_the_message(bad):
     seen = []
+    meter = driver.ProgressMeter("x", 30, seen.append, every_seconds=0, every_epochs=10)
     with pytest.raises(driver.DivergenceError) as raised:
-        _run(
-            30,
-            [0, 10, 20, 30],
-            losses={0: 2.0, 10: 1.5, 20: bad},
-            bound=BOUND,
-            progress=lambda e, _: seen.append(e),
-        )
+        _run(30, [0, 10, 20, 30], losses={0: 2.0, 10: 1.5, 20: bad}, bound=BOUND, progress=meter)
     assert str(raised.value) == driver.divergence_message(20, bad, 0.5, BOUND, (10, 1.5))
     message = str(raised.value)
     assert f"detected at epoch 20 (loss {bad:g}; last finite loss 1.5 at epoch 10" in message
@@ -80,7 +81,8 @@ def test_non_finite_loss_stops_with_the_message(bad):
     ) in message
     assert message.endswith("lower the learning rate in the config. No result file was written.")
     assert "\n" not in message
-    assert seen == [0, 10]  # no progress for the diverged record
+    assert [line.split(":")[1].split("/")[0] for line in seen] == [" epoch 1", " epoch 11"]
+    assert "loss 1.5" in seen[-1]  # no progress for the diverged record
 
 
 def test_divergence_at_the_first_record_and_a_custom_rule():

@@ -139,7 +139,7 @@ def _wait_for(condition, what: str, process: subprocess.Popen | None = None) -> 
 
 def _training_started(workdir: Path) -> bool:
     log = workdir / "results" / "logs" / "train_linear" / "mnist_DAE.log"
-    return log.is_file() and "epoch 1 loss" in log.read_text()
+    return log.is_file() and "train_linear mnist DAE: epoch 1/" in log.read_text()
 
 
 def _arrays(workdir: Path, targets: tuple[str, ...] = TARGETS) -> dict[str, np.ndarray]:
@@ -306,5 +306,5 @@ def test_workflow_cuda_without_gpu_fails_before_training(prepared, tmp_path):
     assert "device: cuda was requested but no CUDA GPU is visible to PyTorch" in output, output
     assert "valid: device: auto|cpu|cuda" in output
     log = (workdir / "results" / "logs" / "train_linear" / "mnist_DAE.log").read_text()
-    assert "epoch 0 loss" not in log  # stopped before any training step
+    assert "mnist DAE: epoch " not in log  # stopped before any training step
     assert not (workdir / TARGETS[0]).exists()

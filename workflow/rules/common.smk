@@ -457,6 +457,19 @@ def linear_settings(dataset=None):
     return settings
 
 
+def checkpoint_path(rule, wildcards):
+    """The checkpoint of a training job: under results_dir, not among its outputs."""
+    name = "_".join(
+        wildcards[key] for key in ("dataset", "model") if key in wildcards.keys()
+    )
+    return f"{RESULTS}/checkpoints/{rule}/{name}.pt"
+
+
+def monitoring_options():
+    """The config's progress and checkpoint sections, as the training scripts read them."""
+    return {"progress": config["progress"], "checkpoint": config["checkpoint"]}
+
+
 def nonlinear_settings(dataset=None):
     """The `nonlinear` config; for one dataset with its own hidden size only."""
     settings = dict(config["nonlinear"])

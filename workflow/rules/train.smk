@@ -28,6 +28,10 @@ rule train_linear:
         device=device_of("train_linear"),
         # GPUs granted by set-resources, checked by the job (input function: no rerun trigger)
         gpus=lambda wildcards, input: granted_gpus("train_linear"),
+        # checkpoint file, progress and checkpoint intervals: never rerun triggers (functions
+        # of the input), and outside the outputs (Snakemake deletes a failed job's outputs)
+        checkpoint=lambda wildcards, input: checkpoint_path("train_linear", wildcards),
+        monitoring=lambda wildcards, input: monitoring_options(),
     message:
         sized(
             "Training the linear {wildcards.model} on {wildcards.dataset} "
@@ -63,6 +67,12 @@ rule train_sampled_noise:
         u0_top_k=config["fig5"]["u0_top_k"],
         device=device_of("train_sampled_noise"),
         gpus=lambda wildcards, input: granted_gpus("train_sampled_noise"),
+        # checkpoint file, progress and checkpoint intervals: never rerun triggers (functions
+        # of the input), and outside the outputs (Snakemake deletes a failed job's outputs)
+        checkpoint=lambda wildcards, input: checkpoint_path(
+            "train_sampled_noise", wildcards
+        ),
+        monitoring=lambda wildcards, input: monitoring_options(),
     message:
         sized(
             "Training the linear DAE with sampled noise on {wildcards.dataset}",
@@ -96,6 +106,12 @@ rule train_nonlinear:
         settings=lambda wildcards: nonlinear_settings(wildcards.dataset),
         device=device_of("train_nonlinear"),
         gpus=lambda wildcards, input: granted_gpus("train_nonlinear"),
+        # checkpoint file, progress and checkpoint intervals: never rerun triggers (functions
+        # of the input), and outside the outputs (Snakemake deletes a failed job's outputs)
+        checkpoint=lambda wildcards, input: checkpoint_path(
+            "train_nonlinear", wildcards
+        ),
+        monitoring=lambda wildcards, input: monitoring_options(),
     message:
         sized(
             "Training the ReLU {wildcards.model} on {wildcards.dataset} "

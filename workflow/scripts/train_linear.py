@@ -24,6 +24,7 @@ from lindae.spectra import load_spectrum
 from lindae.training import linear
 from lindae.training.driver import record_steps, resolve_device
 from lindae.workflow.device import require_visible_gpu
+from lindae.workflow.training_job import monitoring
 
 params, wildcards = snakemake.params, snakemake.wildcards
 settings = params.settings
@@ -43,6 +44,19 @@ with job_log(snakemake.log[0]) as log:
     if settings["init"] == "decoupled":
         w1, w2 = linear.decoupled_weights(spectrum.eigenvectors, settings["hidden"], u0)
     noise, decay = linear_regularisers(wildcards.model, settings)
+    # the record states exactly what this model was trained with: its own noise and decay
+    # (the AE: 0 and 0), not the config's amounts for the other models
+    trained = {k: v for k, v in settings.items() if k not in ("noise", "decay")}
+    progress, checkpoint = monitoring(
+        f"{snakemake.rule} {wildcards.dataset} {wildcards.model}",
+        settings["epochs"],
+        log,
+        params.monitoring,
+        params.checkpoint,
+        dict(trained, noise=noise, decay=decay, model=wildcards.model, device=str(device)),
+        [snakemake.input.spectrum, snakemake.input.arrays],
+        [*snakemake.input.code, Path(snakemake.scriptdir, "train_linear.py")],
+    )
     common = dict(
         lr=settings["lr"],
         epochs=settings["epochs"],
@@ -51,7 +65,8 @@ with job_log(snakemake.log[0]) as log:
         steps=record_steps(settings["epochs"], settings["record_every"]),
         device=str(device),
         dtype=settings["dtype"],
-        progress=lambda step, loss: log.info("epoch %d loss %.6f", step, loss),
+        progress=progress,
+        checkpoint=checkpoint,
     )
     log.info(
         "%s %s on %s (%s), u0 = %.4g",
@@ -69,9 +84,6 @@ with job_log(snakemake.log[0]) as log:
             data, spectrum.eigenvalues, spectrum.eigenvectors, w1, w2, **common
         )
     log.info("trained in %.1f s", run.wall_seconds)
-    # the record states exactly what this model was trained with: its own noise and decay
-    # (the AE: 0 and 0), not the config's amounts for the other models
-    trained = {k: v for k, v in settings.items() if k not in ("noise", "decay")}
     linear.save_run(
         run,
         snakemake.output.run,
@@ -82,3 +94,4 @@ with job_log(snakemake.log[0]) as log:
         noise=noise,
         decay=decay,
     )
+    checkpoint.remove()  # the result is written: nothing left to resume

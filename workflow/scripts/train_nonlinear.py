@@ -15,8 +15,6 @@ from lindae.workflow.threads import pin_threads
 THREADS = pin_threads(snakemake.config, snakemake.threads)  # before numpy and torch load
 
 
-import time
-
 import torch
 
 from lindae.data import load_training_matrix
@@ -25,6 +23,7 @@ from lindae.models import nonlinear_regularisers
 from lindae.spectra import load_spectrum
 from lindae.training.nonlinear import train_relu_autoencoder
 from lindae.workflow.device import require_visible_gpu
+from lindae.workflow.training_job import monitoring
 
 params, wildcards = snakemake.params, snakemake.wildcards
 settings = params.settings
@@ -34,23 +33,23 @@ with job_log(snakemake.log[0]) as log:
     spectrum = load_spectrum(snakemake.input.spectrum)
     data = load_training_matrix(snakemake.input.arrays, spectrum.n_samples, dtype="float32")
     noise_std, weight_decay = nonlinear_regularisers(wildcards.model, settings)
-    start, epochs = time.perf_counter(), settings["epochs"]
-
-    def progress(epoch, loss):
-        elapsed = time.perf_counter() - start
-        eta = elapsed / max(epoch, 1) * (epochs - epoch)
-        log.info(
-            "epoch %d/%d loss %.6f elapsed %.0f s eta %.0f s", epoch, epochs, loss, elapsed, eta
-        )
-        if sys.stderr.isatty():  # a live bar only for interactive runs
-            done = int(30 * epoch / epochs)
-            print(
-                f"\r{wildcards.dataset} {wildcards.model} [{'#' * done:<30}] "
-                f"{epoch}/{epochs} eta {eta:.0f} s",
-                end="",
-                file=sys.stderr,
-            )
-
+    epochs = settings["epochs"]
+    progress, checkpoint = monitoring(
+        f"{snakemake.rule} {wildcards.dataset} {wildcards.model}",
+        epochs,
+        log,
+        params.monitoring,
+        params.checkpoint,
+        dict(
+            settings,
+            noise_std=noise_std,
+            weight_decay=weight_decay,
+            model=wildcards.model,
+            device=params.device,
+        ),
+        [snakemake.input.spectrum, snakemake.input.arrays],
+        [*snakemake.input.code, Path(snakemake.scriptdir, "train_nonlinear.py")],
+    )
     run = train_relu_autoencoder(
         data,
         spectrum.eigenvalues,
@@ -68,6 +67,7 @@ with job_log(snakemake.log[0]) as log:
         device=params.device,
         dtype=settings["dtype"],
         progress=progress,
+        checkpoint=checkpoint,
     )
     log.info(
         "trained in %.1f s (metric %.1f s, %.2f %%)",
@@ -96,3 +96,4 @@ with job_log(snakemake.log[0]) as log:
             "metric_seconds": run.metric_seconds,
         },
     )
+    checkpoint.remove()  # the result is written: nothing left to resume

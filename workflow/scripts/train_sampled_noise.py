@@ -28,6 +28,7 @@ from lindae.spectra import second_moment_spectrum
 from lindae.training import linear
 from lindae.training.driver import record_steps, resolve_device
 from lindae.workflow.device import require_visible_gpu
+from lindae.workflow.training_job import monitoring
 
 params, wildcards = snakemake.params, snakemake.wildcards
 settings, sampled = params.settings, params.sampled
@@ -50,6 +51,17 @@ with job_log(snakemake.log[0]) as log:
         device=device,
         dtype=settings["dtype"],
     )
+    # only the sampled-noise run, the long one, checkpoints; its marginalised twin is recomputed
+    progress, checkpoint = monitoring(
+        f"{snakemake.rule} {wildcards.dataset} DAE-sampled",
+        sampled["epochs"],
+        log,
+        params.monitoring,
+        params.checkpoint,
+        dict(settings, sampled=sampled, noise=noise, model="DAE", device=device),
+        [snakemake.input.arrays],
+        [*snakemake.input.code, Path(snakemake.scriptdir, "train_sampled_noise.py")],
+    )
     marginal = linear.train_eigenbasis(
         spectrum.eigenvalues, spectrum.eigenvectors, w1, w2, **common
     )
@@ -62,7 +74,8 @@ with job_log(snakemake.log[0]) as log:
         w2,
         batch_size=sampled["batch_size"],
         seed=sampled["seed"],
-        progress=lambda step, loss: log.info("epoch %d loss %.6f", step, loss),
+        progress=progress,
+        checkpoint=checkpoint,
         **common,
     )
     log.info("sampled-noise DAE: %.1f s", run.wall_seconds)
@@ -90,3 +103,4 @@ with job_log(snakemake.log[0]) as log:
         batch_size=sampled["batch_size"],
         marginalised_wall_seconds=marginal.wall_seconds,
     )
+    checkpoint.remove()  # the result is written: nothing left to resume

@@ -18,6 +18,12 @@ values for ever. An :class:`OscillationMonitor`, fed by the trainer with values 
 anyway at two consecutive epochs (the linear models record after k and k + 1 updates), detects
 such a sustained oscillation and the driver stops the run with an :class:`OscillationError`.
 Both are user errors (:class:`lindae.errors.UserError`): a job shows their message as one line.
+
+A run given a :class:`~lindae.training.checkpoint.Checkpoint` and a :class:`Resumable` (the
+trainer's ``save``/``restore`` of its weights, generators and records) saves its full state
+at the start of an epoch now and then, and a later run with the same fingerprint continues
+from there: same records, bit for bit on CPU. A :class:`~lindae.training.progress.ProgressMeter`
+shows epoch, speed and ETA as whole lines.
 """
 
 from __future__ import annotations
@@ -25,8 +31,9 @@ from __future__ import annotations
 import math
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -34,9 +41,13 @@ from numpy.typing import NDArray
 
 from ..errors import DeviceError, UserError
 from ..models import StabilityBound
+from .checkpoint import Checkpoint
+from .progress import ProgressMeter
 
 __all__ = [
-    "Progress",
+    "Checkpoint",
+    "ProgressMeter",
+    "Resumable",
     "DivergenceError",
     "OscillationError",
     "TrainingSettingsError",
@@ -54,9 +65,6 @@ __all__ = [
     "Records",
     "run_epochs",
 ]
-
-#: ``progress(epoch, loss)``, called after every record.
-Progress = Callable[[int, float], None]
 
 #: What the stability bound of full-batch GD on the linear models says (the bound follows).
 LINEAR_RULE = "full-batch GD is stable only for lr <"
@@ -209,6 +217,29 @@ class OscillationMonitor:
         above that noise, while GD above its bound swings by tens of per cent."""
         return cls(quantity, rtol=2e-2, atol=1e-3, floor=0.05)
 
+    def state(self) -> dict[str, Any]:
+        """What :meth:`observe` remembers, as tensors (for a checkpoint)."""
+
+        def pair(item: tuple[int, NDArray] | None) -> list | None:
+            return None if item is None else [item[0], torch.from_numpy(item[1].copy())]
+
+        recent = [
+            [epoch, torch.from_numpy(size.copy()), torch.from_numpy(swung.copy())]
+            for epoch, size, swung in self._recent
+        ]
+        return {"last": pair(self._last), "pair": pair(self._pair), "recent": recent}
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Continue from a :meth:`state` (no oscillation found yet: the run went on)."""
+
+        def pair(item: list | None) -> tuple[int, NDArray] | None:
+            return None if item is None else (int(item[0]), item[1].numpy())
+
+        self.found, self._last, self._pair = None, pair(state["last"]), pair(state["pair"])
+        self._recent = deque(
+            (int(epoch), size.numpy(), swung.numpy()) for epoch, size, swung in state["recent"]
+        )
+
     def observe(self, epoch: int, values: NDArray) -> None:
         """Take the values measured after ``epoch`` updates."""
         values = np.asarray(values, dtype=np.float64)
@@ -295,7 +326,18 @@ class Records:
 
     epochs: NDArray[np.int64]  # number of updates done at each record, ascending
     loss: NDArray[np.float64]  # (R,)
-    wall_seconds: float
+    wall_seconds: float  # of all sessions of a resumed run
+    resumed_from_epoch: int = 0  # the checkpoint's epoch this run continued from (0: none)
+
+
+@dataclass
+class Resumable:
+    """A trainer's part of a checkpoint: ``save()`` returns its state (weights, generator
+    states, records so far: tensors, numbers, lists, dicts) at the start of an epoch;
+    ``restore(state)`` puts it back."""
+
+    save: Callable[[], dict[str, Any]]
+    restore: Callable[[Mapping[str, Any]], None]
 
 
 def run_epochs(
@@ -306,20 +348,48 @@ def run_epochs(
     lr: float,
     bound: StabilityBound | None = None,
     rule: str = LINEAR_RULE,
-    progress: Progress | None = None,
+    progress: ProgressMeter | None = None,
     monitor: OscillationMonitor | None = None,
+    checkpoint: Checkpoint | None = None,
+    trainer: Resumable | None = None,
 ) -> Records:
     """Run ``epochs`` updates, calling ``record(epoch)`` at each epoch of ``record_at`` (those
     outside 0 .. ``epochs`` are ignored) before that epoch's update; see the module docstring.
 
     ``monitor``, fed by the callbacks, stops the run once it has found a sustained oscillation.
-    ``lr``, ``bound`` and ``rule`` only go into the error messages.
+    ``lr``, ``bound`` and ``rule`` only go into the error messages. With ``checkpoint`` and
+    ``trainer``, the run starts from a matching checkpoint if there is one and saves one when
+    due (never at the last epoch: the caller writes the result and removes it).
     """
     recorded = np.asarray(sorted({int(e) for e in record_at if 0 <= e <= epochs}), dtype=np.int64)
     wanted = set(recorded.tolist())
     losses: list[float] = []
+    first, earlier_seconds = 0, 0.0
+    resumable = checkpoint is not None and checkpoint.enabled and trainer is not None
+    if resumable:
+        found = checkpoint.load(epochs)
+        if found is not None:
+            first, state = found
+            losses = state["losses"].tolist()
+            earlier_seconds = float(state["wall_seconds"])
+            if monitor is not None:
+                monitor.restore(state["monitor"])
+            trainer.restore(state["trainer"])
+        checkpoint.start(first)
+    if progress is not None:
+        progress.start(first)
     start = time.perf_counter()
-    for epoch in range(epochs + 1):
+    for epoch in range(first, epochs + 1):
+        if resumable and first < epoch < epochs and checkpoint.due(epoch):
+            checkpoint.save(
+                epoch,
+                {
+                    "losses": torch.tensor(losses, dtype=torch.float64),
+                    "wall_seconds": earlier_seconds + time.perf_counter() - start,
+                    "monitor": monitor.state() if monitor is not None else None,
+                    "trainer": trainer.save(),
+                },
+            )
         if epoch in wanted:
             loss = record(epoch)
             if not math.isfinite(loss):
@@ -327,9 +397,12 @@ def run_epochs(
                 raise DivergenceError(divergence_message(epoch, loss, lr, bound, last, rule))
             losses.append(loss)
             if progress is not None:
-                progress(epoch, loss)
+                progress.loss(loss)
+        if progress is not None:
+            progress.epoch(epoch)
         if monitor is not None and monitor.found is not None:
             raise OscillationError(oscillation_message(monitor.found, lr, bound, rule))
         if epoch < epochs:
             update()
-    return Records(recorded, np.array(losses), time.perf_counter() - start)
+    wall = earlier_seconds + time.perf_counter() - start
+    return Records(recorded, np.array(losses), wall, first)

@@ -20,7 +20,9 @@ singular values of W (the paper's "actual"), the eigen-projections v_i^T W v_i o
 and the loss. A run stops with an error when it diverges or, fed with the projections of each
 such pair, an :class:`~lindae.training.driver.OscillationMonitor` finds a mode swinging for
 good; both messages state the model's stability bound (:func:`lindae.models.linear_stability`,
-with its sigma^2 and gamma).
+with its sigma^2 and gamma). Given a ``checkpoint``, a run saves its weights (and noise
+generator) with its records now and then and resumes from them (the driver's
+:class:`~lindae.training.driver.Resumable`).
 """
 
 from __future__ import annotations
@@ -37,15 +39,17 @@ from numpy.typing import NDArray
 
 from .. import models
 from ..io import save_record
+from .checkpoint import Checkpoint
 from .driver import (
     OscillationMonitor,
-    Progress,
+    Resumable,
     check_training_settings,
     record_steps,
     resolve_device,
     resolve_dtype,
     run_epochs,
 )
+from .progress import ProgressMeter
 
 __all__ = [
     "Trajectory",
@@ -130,12 +134,15 @@ def _run(
     lr: float,
     epochs: int,
     steps: Sequence[int],
-    progress: Progress | None,
+    progress: ProgressMeter | None,
     monitor: OscillationMonitor,
+    weights: Resumable,
+    checkpoint: Checkpoint | None,
 ) -> Trajectory:
     """Drive ``update`` through the shared driver, recording after the update counts in
     ``steps`` the singular values, eigen-projections and loss (all float64); the projections
-    also feed ``monitor``."""
+    also feed ``monitor``. ``weights`` saves and restores the trainer's own state for
+    ``checkpoint``; this adds the records."""
     check_training_settings(lr, epochs, noise=noise, decay=decay)
     recorded: list[tuple[NDArray, NDArray]] = []
 
@@ -158,9 +165,26 @@ def _run(
         monitor.observe(epoch, projections)
         return float(loss)
 
+    def save() -> dict[str, Any]:
+        records = [[torch.from_numpy(s), torch.from_numpy(p)] for s, p in recorded]
+        return {"weights": weights.save(), "recorded": records}
+
+    def restore(state: Mapping[str, Any]) -> None:
+        weights.restore(state["weights"])
+        recorded[:] = [(s.numpy(), p.numpy()) for s, p in state["recorded"]]
+
     bound = models.linear_stability(eigenvalues, noise, decay, hidden)
     records = run_epochs(
-        epochs, steps, record, update, lr, bound, progress=progress, monitor=monitor
+        epochs,
+        steps,
+        record,
+        update,
+        lr,
+        bound,
+        progress=progress,
+        monitor=monitor,
+        checkpoint=checkpoint,
+        trainer=Resumable(save, restore),
     )
     return Trajectory(
         steps=records.epochs,
@@ -168,7 +192,11 @@ def _run(
         projections=np.array([r[1] for r in recorded]),
         loss=records.loss,
         wall_seconds=records.wall_seconds,
-        extra={"stability_bound": bound.value, "stability_formula": bound.formula},
+        extra={
+            "stability_bound": bound.value,
+            "stability_formula": bound.formula,
+            "resumed_from_epoch": records.resumed_from_epoch,
+        },
     )
 
 
@@ -184,7 +212,8 @@ def train_eigenbasis(
     steps: Sequence[int] = (0,),
     device: str = "cpu",
     dtype: str = "float32",
-    progress: Progress | None = None,
+    progress: ProgressMeter | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> Trajectory:
     """Exact full-batch GD in the eigenbasis of Sigma_bar: 4 GEMMs of 2 D H^2 flops per step.
 
@@ -218,6 +247,13 @@ def train_eigenbasis(
     def rotated() -> tuple[NDArray, NDArray]:
         return a.double().cpu().numpy(), b_t.T.double().cpu().numpy()
 
+    def save() -> dict[str, Any]:
+        return {"a": a.cpu(), "b_t": b_t.cpu()}
+
+    def restore(state: Mapping[str, Any]) -> None:
+        a.copy_(state["a"])
+        b_t.copy_(state["b_t"])
+
     trajectory = _run(
         update,
         rotated,
@@ -230,6 +266,8 @@ def train_eigenbasis(
         steps,
         progress,
         OscillationMonitor(PROJECTION),
+        Resumable(save, restore),
+        checkpoint,
     )
     trajectory.extra.update(algorithm="eigenbasis", device=str(torch_device), dtype=dtype)
     return trajectory
@@ -250,6 +288,24 @@ def _dataspace_state(
     return torch_device, x, p, q, rotated
 
 
+def _weights(p: torch.Tensor, q: torch.Tensor, generator: torch.Generator | None = None):
+    """Save and restore of W1, W2 (in place) and of the noise ``generator``, if any."""
+
+    def save() -> dict[str, Any]:
+        state = {"w1": p.cpu().clone(), "w2": q.cpu().clone()}
+        if generator is not None:
+            state["generator"] = generator.get_state()
+        return state
+
+    def restore(state: Mapping[str, Any]) -> None:
+        p.copy_(state["w1"])
+        q.copy_(state["w2"])
+        if generator is not None:
+            generator.set_state(state["generator"])
+
+    return Resumable(save, restore)
+
+
 def train_dataspace(
     data: NDArray,
     eigenvalues: NDArray,
@@ -263,7 +319,8 @@ def train_dataspace(
     steps: Sequence[int] = (0,),
     device: str = "cpu",
     dtype: str = "float32",
-    progress: Progress | None = None,
+    progress: ProgressMeter | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> Trajectory:
     """The authors' data-matrix GD (reference): 10 N D H flops per step.
 
@@ -300,6 +357,8 @@ def train_dataspace(
         steps,
         progress,
         OscillationMonitor(PROJECTION),
+        _weights(p, q),
+        checkpoint,
     )
     trajectory.extra.update(algorithm="dataspace", device=str(torch_device), dtype=dtype)
     return trajectory
@@ -319,7 +378,8 @@ def train_sampled_noise(
     steps: Sequence[int] = (0,),
     device: str = "cpu",
     dtype: str = "float32",
-    progress: Progress | None = None,
+    progress: ProgressMeter | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> Trajectory:
     """Linear DAE with Gaussian input noise (variance ``noise``) drawn afresh every epoch.
 
@@ -370,6 +430,8 @@ def train_sampled_noise(
         steps,
         progress,
         OscillationMonitor.noisy(PROJECTION),
+        _weights(p, q, generator),
+        checkpoint,
     )
     trajectory.extra.update(
         algorithm="sampled_noise", device=str(torch_device), dtype=dtype, batch_size=size

@@ -21,29 +21,35 @@ update makes anyway, O(N H k)) and feeds both to an
 :class:`~lindae.training.driver.OscillationMonitor`: a run that swings instead of converging
 stops with an error stating the linear-limit stability bound
 (:func:`lindae.models.nonlinear_stability`, with the weight decay and noise of the model).
+Given a ``checkpoint``, a run saves its weights, noise generators and records now and then
+and resumes from them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
 from numpy.typing import NDArray
 
 from ..models import nonlinear_stability
+from .checkpoint import Checkpoint
 from .driver import (
     OscillationMonitor,
-    Progress,
+    Resumable,
     check_training_settings,
     record_epochs,
     resolve_device,
     resolve_dtype,
     run_epochs,
 )
+from .progress import ProgressMeter
 
 __all__ = [
     "NonlinearTrajectory",
@@ -122,6 +128,15 @@ class NoisyInputs:
         else:
             list(self.pool.map(self._fill, range(len(self.blocks))))
         return self.out
+
+    def state(self) -> list[torch.Tensor]:
+        """The generators' states (for a checkpoint)."""
+        return [generator.get_state() for generator in self.generators]
+
+    def restore(self, states: list[torch.Tensor]) -> None:
+        """Continue the draws from :meth:`state`."""
+        for generator, state in zip(self.generators, states, strict=True):
+            generator.set_state(state)
 
     def close(self) -> None:
         """Shut the worker pool down."""
@@ -222,6 +237,30 @@ class _Epochs:
         self.watch = epoch + 1
         return float(torch.linalg.vector_norm(self.residual) ** 2) / self.entries
 
+    def save(self) -> dict[str, Any]:
+        """The run's state at the start of an epoch (the buffers then hold nothing needed)."""
+        return {
+            "w1": self.w1.cpu().clone(),
+            "w2": self.w2.cpu().clone(),
+            "noise": self.noise.state() if self.noise is not None else None,
+            "updates": self.updates,
+            "watch": self.watch,
+            "faithful": [torch.from_numpy(row) for row in self.faithful],
+            "corrected": [torch.from_numpy(row) for row in self.corrected],
+            "metric_seconds": self.metric_seconds,
+        }
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Continue from :meth:`save`."""
+        self.w1.copy_(state["w1"])
+        self.w2.copy_(state["w2"])
+        if self.noise is not None:
+            self.noise.restore(state["noise"])
+        self.updates, self.watch = int(state["updates"]), int(state["watch"])
+        self.faithful = [row.numpy() for row in state["faithful"]]
+        self.corrected = [row.numpy() for row in state["corrected"]]
+        self.metric_seconds, self.fresh = float(state["metric_seconds"]), False
+
     def update(self) -> None:
         """One full-batch SGD step from this epoch's forward pass (run here if not recorded)."""
         if not self.fresh:
@@ -260,7 +299,8 @@ def train_relu_autoencoder(
     activation: str = "relu",
     device: str = "cpu",
     dtype: str = "float32",
-    progress: Progress | None = None,
+    progress: ProgressMeter | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> NonlinearTrajectory:
     """Full-batch SGD of the (ReLU) autoencoder; records the mapping metric every k epochs.
 
@@ -294,7 +334,17 @@ def train_relu_autoencoder(
         )
         schedule = record_epochs(epochs, record_every)
         records = run_epochs(
-            epochs, schedule, run.record, run.update, lr, bound, RULE, progress, monitor
+            epochs,
+            schedule,
+            run.record,
+            run.update,
+            lr,
+            bound,
+            RULE,
+            progress,
+            monitor,
+            checkpoint,
+            Resumable(run.save, run.restore),
         )
     return NonlinearTrajectory(
         epochs=records.epochs,
@@ -309,5 +359,6 @@ def train_relu_autoencoder(
             "activation": activation,
             "stability_bound": bound.value,
             "stability_formula": bound.formula,
+            "resumed_from_epoch": records.resumed_from_epoch,
         },
     )
