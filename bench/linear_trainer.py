@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 import overhead  # noqa: E402  (bench/overhead.py, beside this script)
 
 from lindae.spectra import second_moment_spectrum  # noqa: E402
-from lindae.training import linear  # noqa: E402
+from lindae.training import linear, linear_init  # noqa: E402
 from lindae.training.driver import resolve_device, resolve_dtype  # noqa: E402
 
 
@@ -85,7 +85,7 @@ def main() -> None:
     else:
         data = np.random.default_rng(0).random((n, d))
     spectrum = second_moment_spectrum(data)
-    w1, w2 = linear.initial_weights(d, h, 1e-4, 321, "DAE")
+    w1, w2 = linear_init.initial_weights(d, h, 1e-4, 321, "DAE")
     common = dict(lr=1e-4, noise=0.5, steps=[0], device=str(device), dtype=args.dtype)
 
     def eigenbasis(epochs, **options):

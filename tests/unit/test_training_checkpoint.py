@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from lindae.spectra import second_moment_spectrum
-from lindae.training import checkpoint, driver, linear, nonlinear
+from lindae.training import checkpoint, driver, linear, linear_init, nonlinear
 from lindae.training.progress import ProgressMeter
 
 N, D, H = 60, 12, 4
@@ -146,7 +146,7 @@ LINEAR_FIELDS = ("steps", "singular_values", "projections", "loss")
 @pytest.mark.parametrize("algorithm", ["eigenbasis", "dataspace", "sampled_noise"])
 def test_linear_run_resumed_from_a_checkpoint_is_bitwise_equal(problem, algorithm, tmp_path):
     data, spectrum = problem
-    w1, w2 = linear.initial_weights(D, H, 0.05, 2, "DAE")
+    w1, w2 = linear_init.initial_weights(D, H, 0.05, 2, "DAE")
     common = dict(lr=0.05, epochs=EPOCHS, steps=driver.record_steps(EPOCHS, 10), noise=0.3)
     values, vectors = spectrum.eigenvalues, spectrum.eigenvectors
     if algorithm == "eigenbasis":
@@ -205,7 +205,7 @@ def test_nonlinear_run_resumed_from_a_checkpoint_is_bitwise_equal(problem, noise
 
 def test_a_run_without_checkpoints_switched_on_neither_saves_nor_resumes(problem, tmp_path):
     data, spectrum = problem
-    w1, w2 = linear.initial_weights(D, H, 0.05, 2, "AE")
+    w1, w2 = linear_init.initial_weights(D, H, 0.05, 2, "AE")
     path = tmp_path / "c.pt"
     off = checkpoint.Checkpoint(path, "run", every_epochs=0, every_seconds=0)
     linear.train_eigenbasis(

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from lindae.models import StabilityBound, linear_stability
-from lindae.training import driver
+from lindae.training import driver, stability
 
 BOUND = StabilityBound(0.125, "1/lambda_bar_1", "lambda_bar_1 = 8, sigma^2 = 0, gamma = 0")
 
@@ -70,9 +70,9 @@ def test_progress_lines_after_the_first_update_every_k_epochs_and_at_the_end():
 def test_non_finite_loss_stops_with_the_message(bad):
     seen = []
     meter = driver.ProgressMeter("x", 30, seen.append, every_seconds=0, every_epochs=10)
-    with pytest.raises(driver.DivergenceError) as raised:
+    with pytest.raises(stability.DivergenceError) as raised:
         _run(30, [0, 10, 20, 30], losses={0: 2.0, 10: 1.5, 20: bad}, bound=BOUND, progress=meter)
-    assert str(raised.value) == driver.divergence_message(20, bad, 0.5, BOUND, (10, 1.5))
+    assert str(raised.value) == stability.divergence_message(20, bad, 0.5, BOUND, (10, 1.5))
     message = str(raised.value)
     assert f"detected at epoch 20 (loss {bad:g}; last finite loss 1.5 at epoch 10" in message
     assert (
@@ -87,7 +87,7 @@ def test_non_finite_loss_stops_with_the_message(bad):
 
 def test_divergence_at_the_first_record_and_a_custom_rule():
     bound = StabilityBound(2.5, "D/(2 lambda_bar_1)", "D = 10, lambda_bar_1 = 2")
-    with pytest.raises(driver.DivergenceError) as raised:
+    with pytest.raises(stability.DivergenceError) as raised:
         _run(
             5,
             [0],
@@ -99,18 +99,18 @@ def test_divergence_at_the_first_record_and_a_custom_rule():
     assert "(loss nan; learning rate 0.5; its linear limit is stable only for lr < " in message
     assert "D/(2 lambda_bar_1) = 2.5 (D = 10, lambda_bar_1 = 2))" in message
     assert "last finite" not in message
-    assert "; full-batch" not in driver.divergence_message(1, math.nan, 0.1)  # no bound: no rule
+    assert "; full-batch" not in stability.divergence_message(1, math.nan, 0.1)  # no bound: no rule
 
 
 def test_the_message_never_contradicts_itself():
     """Below the bound, the message says so instead of blaming the learning rate alone."""
-    below = driver.divergence_message(3, math.nan, 0.1, BOUND)
+    below = stability.divergence_message(3, math.nan, 0.1, BOUND)
     assert "lr < 1/lambda_bar_1 = 0.125" in below
     assert "the learning rate is below that bound" in below
     assert "lower the learning rate in the config." not in below
     # the bound of a model with weight decay and noise states both (a NaN decay is refused)
     bound = linear_stability([4.0, 1.0], noise=0.5, decay=1.0, hidden=2)
-    message = driver.divergence_message(3, math.nan, 1.0, bound)
+    message = stability.divergence_message(3, math.nan, 1.0, bound)
     assert "1/(lambda_bar_1 - gamma) = 0.3333" in message
     assert "sigma^2 = 0.5, gamma = 1" in message
     with pytest.raises(ValueError, match="gamma = nan: must be a finite number >= 0"):
@@ -148,7 +148,7 @@ def test_invalid_settings_are_refused_before_training(settings):
 
 def _monitor_run(values, every=100, epochs=3000, **options):
     """Feed ``values(epoch)`` (a vector) at the pairs k, k + 1 of record_steps to a monitor."""
-    monitor = driver.OscillationMonitor("v", **options)
+    monitor = stability.OscillationMonitor("v", **options)
     for epoch in driver.record_steps(epochs, every):
         monitor.observe(int(epoch), np.atleast_1d(values(int(epoch))))
         if monitor.found is not None:
@@ -194,14 +194,14 @@ def test_smooth_or_converging_trajectories_are_not_oscillations(trajectory, ever
 
 def test_noise_alone_is_not_an_oscillation():
     rng = np.random.default_rng(0)
-    noisy = driver.OscillationMonitor.noisy("m")
+    noisy = stability.OscillationMonitor.noisy("m")
     for epoch in driver.record_steps(5000, 10):
         noisy.observe(int(epoch), 0.8 + 0.004 * rng.standard_normal(50))  # 0.5 % noise
     assert noisy.found is None
 
 
 def test_a_found_oscillation_stops_the_run_with_the_bound():
-    monitor = driver.OscillationMonitor("v_i^T W v_i")
+    monitor = stability.OscillationMonitor("v_i^T W v_i")
     bound = StabilityBound(0.01, "1/(lambda_bar_1 - gamma)", "lambda_bar_1 = 100.5, gamma = 0.5")
     updates = []
 
@@ -209,7 +209,7 @@ def test_a_found_oscillation_stops_the_run_with_the_bound():
         monitor.observe(epoch, np.array([0.9 + 0.1 * (-1) ** epoch]))
         return 1.0
 
-    with pytest.raises(driver.OscillationError) as raised:
+    with pytest.raises(stability.OscillationError) as raised:
         driver.run_epochs(
             2000,
             driver.record_steps(2000, 100),
@@ -224,7 +224,7 @@ def test_a_found_oscillation_stops_the_run_with_the_bound():
     assert "learning rate 0.0105; full-batch GD is stable only for lr < " in message
     assert "1/(lambda_bar_1 - gamma) = 0.01 (lambda_bar_1 = 100.5, gamma = 0.5)" in message
     assert message.endswith("lower the learning rate in the config. No result file was written.")
-    assert isinstance(raised.value, driver.DivergenceError)  # callers catching it see both
+    assert isinstance(raised.value, stability.DivergenceError)  # callers catching it see both
     assert len(updates) < 400  # stopped as soon as the swing had lasted 200 epochs
 
 

@@ -6,7 +6,7 @@ import torch
 
 from lindae import models, theory
 from lindae.spectra import second_moment_spectrum
-from lindae.training import driver, linear
+from lindae.training import driver, linear, linear_init, stability
 
 N, D, H = 300, 24, 6
 
@@ -30,16 +30,16 @@ def test_initial_weights_follow_the_authors_draw_order():
     generator = torch.Generator().manual_seed(321)
     draws = [1e-4 * torch.randn(shape, generator=generator) for shape in [(D, H), (H, D)] * 3]
     for index, model in enumerate(models.MODELS):
-        w1, w2 = linear.initial_weights(D, H, 1e-4, 321, model)
+        w1, w2 = linear_init.initial_weights(D, H, 1e-4, 321, model)
         assert np.array_equal(w1, draws[2 * index].double().numpy())
         assert np.array_equal(w2, draws[2 * index + 1].double().numpy())
     with pytest.raises(ValueError, match="unknown model 'VAE'"):
-        linear.initial_weights(D, H, 1e-4, 321, "VAE")
+        linear_init.initial_weights(D, H, 1e-4, 321, "VAE")
 
 
 def test_singular_values_from_the_core_equal_the_full_svd(problem):
     _, spectrum = problem
-    w1, w2 = linear.initial_weights(D, H, 0.3, 5, "AE")
+    w1, w2 = linear_init.initial_weights(D, H, 0.3, 5, "AE")
     trajectory = linear.train_eigenbasis(
         spectrum.eigenvalues, spectrum.eigenvectors, w1, w2, 0.01, 0, dtype="float64"
     )
@@ -56,7 +56,7 @@ def test_singular_values_from_the_core_equal_the_full_svd(problem):
 def test_eigenbasis_equals_dataspace(problem, model):
     """Invariant 11: both algorithms give the same trajectory (float64: <= 1e-6 relative)."""
     data, spectrum = problem
-    w1, w2 = linear.initial_weights(D, H, 1e-2, 321, model)
+    w1, w2 = linear_init.initial_weights(D, H, 1e-2, 321, model)
     noise = 0.5 if model == "DAE" else 0.0
     decay = 0.1 if model == "WDAE" else 0.0
     steps = linear.record_steps(400, 100)
@@ -72,7 +72,7 @@ def test_eigenbasis_equals_dataspace(problem, model):
 
 def test_initial_loss_is_half_the_trace(problem):
     _, spectrum = problem
-    w1, w2 = linear.initial_weights(D, H, 1e-4, 321, "AE")
+    w1, w2 = linear_init.initial_weights(D, H, 1e-4, 321, "AE")
     trajectory = linear.train_eigenbasis(
         spectrum.eigenvalues, spectrum.eigenvectors, w1, w2, 0.01, 0
     )
@@ -89,7 +89,7 @@ def test_decoupled_init_tracks_s7_per_mode(problem, model):
     lr = 0.06 / lam[0]
     target = theory.fixed_point(lam, noise, decay)
     u0 = 1e-3 * target.min()
-    w1, w2 = linear.decoupled_weights(spectrum.eigenvectors, H, u0)
+    w1, w2 = linear_init.decoupled_weights(spectrum.eigenvectors, H, u0)
     epochs = 3000
     steps = np.arange(0, epochs + 1, 50)
     run = linear.train_eigenbasis(
@@ -118,7 +118,7 @@ def test_decoupled_init_tracks_s7_per_mode(problem, model):
 
 def test_off_diagonal_entries_stay_zero(problem):
     data, spectrum = problem
-    w1, w2 = linear.decoupled_weights(spectrum.eigenvectors, H, 1e-4)
+    w1, w2 = linear_init.decoupled_weights(spectrum.eigenvectors, H, 1e-4)
     lr, decay, noise = 0.05, 0.0, 0.2
     a = torch.as_tensor(spectrum.eigenvectors.T @ w1)
     b = torch.as_tensor(w2 @ spectrum.eigenvectors)
@@ -139,7 +139,7 @@ def test_wdae_kills_modes_below_the_decay(problem):
     decay = float(np.mean(spectrum.eigenvalues[2:4]))
     m = int(np.sum(spectrum.eigenvalues > decay))
     assert m < H
-    w1, w2 = linear.initial_weights(D, H, 1e-4, 321, "WDAE")
+    w1, w2 = linear_init.initial_weights(D, H, 1e-4, 321, "WDAE")
     run = linear.train_eigenbasis(
         spectrum.eigenvalues,
         spectrum.eigenvectors,
@@ -157,9 +157,9 @@ def test_wdae_kills_modes_below_the_decay(problem):
 
 def test_divergent_run_names_epoch_and_bound(problem):
     _, spectrum = problem
-    w1, w2 = linear.initial_weights(D, H, 1e-1, 321, "AE")
+    w1, w2 = linear_init.initial_weights(D, H, 1e-1, 321, "AE")
     lr = 50.0 / spectrum.eigenvalues[0]
-    with pytest.raises(driver.DivergenceError) as raised:
+    with pytest.raises(stability.DivergenceError) as raised:
         linear.train_eigenbasis(
             spectrum.eigenvalues,
             spectrum.eigenvectors,
@@ -177,7 +177,7 @@ def test_divergent_run_names_epoch_and_bound(problem):
 
 def test_training_is_deterministic_on_cpu(problem):
     data, spectrum = problem
-    w1, w2 = linear.initial_weights(D, H, 1e-2, 321, "DAE")
+    w1, w2 = linear_init.initial_weights(D, H, 1e-2, 321, "DAE")
     args = dict(lr=0.05, epochs=50, noise=0.5, steps=[0, 50], batch_size=64, seed=3)
     first = linear.train_sampled_noise(
         data, spectrum.eigenvalues, spectrum.eigenvectors, w1, w2, **args
@@ -220,7 +220,7 @@ def test_sampled_noise_gradient_averages_to_the_marginalised_one(problem):
 
 def test_full_batch_sampled_noise_tracks_the_marginalised_dae(problem):
     data, spectrum = problem
-    w1, w2 = linear.initial_weights(D, H, 1e-2, 321, "DAE")
+    w1, w2 = linear_init.initial_weights(D, H, 1e-2, 321, "DAE")
     steps = [0, 500, 1000]
     args = dict(lr=0.05, epochs=1000, noise=0.2, steps=steps, dtype="float64")
     marginal = linear.train_eigenbasis(spectrum.eigenvalues, spectrum.eigenvectors, w1, w2, **args)
@@ -240,9 +240,11 @@ def test_the_issue_case_mode_1_swinging_just_above_one_over_lambda_is_caught(pro
     """Finding 6 as reported: at 1.0-1.2 x 1/lambda_bar_1 mode 1 swung for the whole run and
     the record was saved (only the claims noticed later)."""
     _, spectrum = problem
-    w1, w2 = linear.initial_weights(D, H, 1e-4, 321, "AE")
+    w1, w2 = linear_init.initial_weights(D, H, 1e-4, 321, "AE")
     lr = 1.1 / spectrum.eigenvalues[0]
-    with pytest.raises(driver.DivergenceError, match="training oscillates instead of converging"):
+    with pytest.raises(
+        stability.DivergenceError, match="training oscillates instead of converging"
+    ):
         linear.train_eigenbasis(
             spectrum.eigenvalues,
             spectrum.eigenvectors,
@@ -262,8 +264,8 @@ def test_a_learning_rate_just_above_the_bound_is_caught(problem, model, factor):
     _, spectrum = problem
     noise, decay = REGULARISERS[model]
     bound = models.linear_stability(spectrum.eigenvalues, noise, decay, H)
-    w1, w2 = linear.initial_weights(D, H, 1e-4, 321, model)
-    with pytest.raises(driver.OscillationError) as raised:
+    w1, w2 = linear_init.initial_weights(D, H, 1e-4, 321, model)
+    with pytest.raises(stability.OscillationError) as raised:
         linear.train_eigenbasis(
             spectrum.eigenvalues,
             spectrum.eigenvectors,
@@ -287,7 +289,7 @@ def test_just_below_the_bound_the_run_converges(problem, model):
     _, spectrum = problem
     noise, decay = REGULARISERS[model]
     bound = models.linear_stability(spectrum.eigenvalues, noise, decay, H)
-    w1, w2 = linear.initial_weights(D, H, 1e-4, 321, model)
+    w1, w2 = linear_init.initial_weights(D, H, 1e-4, 321, model)
     run = linear.train_eigenbasis(
         spectrum.eigenvalues,
         spectrum.eigenvectors,
@@ -306,12 +308,12 @@ def test_just_below_the_bound_the_run_converges(problem, model):
 
 def test_data_space_and_sampled_noise_runs_are_watched_too(problem):
     data, spectrum = problem
-    w1, w2 = linear.initial_weights(D, H, 1e-4, 321, "DAE")
+    w1, w2 = linear_init.initial_weights(D, H, 1e-4, 321, "DAE")
     bound = models.stability_bound(spectrum.eigenvalues, 0.5, 0.0, H)
     common = dict(lr=1.1 * bound, epochs=2000, noise=0.5, steps=linear.record_steps(2000, 100))
-    with pytest.raises(driver.OscillationError, match="lr < 1/lambda_bar_1 = "):
+    with pytest.raises(stability.OscillationError, match="lr < 1/lambda_bar_1 = "):
         linear.train_dataspace(data, spectrum.eigenvalues, spectrum.eigenvectors, w1, w2, **common)
-    with pytest.raises(driver.OscillationError, match="lr < 1/lambda_bar_1 = "):
+    with pytest.raises(stability.OscillationError, match="lr < 1/lambda_bar_1 = "):
         linear.train_sampled_noise(
             data, spectrum.eigenvalues, spectrum.eigenvectors, w1, w2, seed=1, **common
         )
@@ -320,7 +322,7 @@ def test_data_space_and_sampled_noise_runs_are_watched_too(problem):
 def test_invalid_settings_fail_before_training(problem):
     """A NaN decay trained into NaN weights and a divergence message contradicting itself."""
     _, spectrum = problem
-    w1, w2 = linear.initial_weights(D, H, 1e-4, 321, "WDAE")
+    w1, w2 = linear_init.initial_weights(D, H, 1e-4, 321, "WDAE")
     args = (spectrum.eigenvalues, spectrum.eigenvectors, w1, w2)
     with pytest.raises(driver.TrainingSettingsError, match="decay = nan: must be a finite"):
         linear.train_eigenbasis(*args, 0.01, 10, decay=float("nan"))
@@ -332,7 +334,7 @@ def test_the_final_epoch_is_always_recorded(problem):
     """Finding 7: with epochs not a multiple of record_every the last epochs were trained but
     never recorded, and 'final' values came from an earlier epoch."""
     _, spectrum = problem
-    w1, w2 = linear.initial_weights(D, H, 1e-2, 321, "AE")
+    w1, w2 = linear_init.initial_weights(D, H, 1e-2, 321, "AE")
     args = (spectrum.eigenvalues, spectrum.eigenvectors, w1, w2, 0.05, 250)
     run = linear.train_eigenbasis(*args, steps=linear.record_steps(250, 100))
     assert run.steps.tolist() == [0, 1, 100, 101, 200, 201, 250]
@@ -346,7 +348,7 @@ def test_final_values_in_the_agreement_table_are_the_final_epochs(problem):
     from lindae.agreement import linear_run_agreement
 
     _, spectrum = problem
-    w1, w2 = linear.initial_weights(D, H, 1e-2, 321, "AE")
+    w1, w2 = linear_init.initial_weights(D, H, 1e-2, 321, "AE")
     run = linear.train_eigenbasis(
         spectrum.eigenvalues,
         spectrum.eigenvectors,

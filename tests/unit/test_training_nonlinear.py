@@ -7,7 +7,7 @@ import torch
 from lindae import models, theory
 from lindae.models import effective_linear_parameters
 from lindae.spectra import second_moment_spectrum
-from lindae.training import driver, linear, nonlinear
+from lindae.training import driver, linear, nonlinear, stability
 
 N, D, H = 200, 16, 6
 
@@ -159,7 +159,7 @@ def test_noisy_and_clean_metric_differ_only_for_the_dae(problem):
 
 def test_divergence_and_bad_activation(problem):
     data, spectrum = problem
-    with pytest.raises(driver.DivergenceError, match="detected at epoch"):
+    with pytest.raises(stability.DivergenceError, match="detected at epoch"):
         nonlinear.train_relu_autoencoder(
             data,
             spectrum.eigenvalues,
@@ -223,7 +223,7 @@ def test_a_learning_rate_just_above_the_bound_is_caught(problem, weight_decay, n
     just above the bound; the message states the bound with the model's decay and noise."""
     data, spectrum = problem
     bound = models.nonlinear_stability(spectrum.eigenvalues, D, weight_decay, noise_std, H)
-    with pytest.raises(driver.OscillationError) as raised:
+    with pytest.raises(stability.OscillationError) as raised:
         nonlinear.train_relu_autoencoder(
             data,
             spectrum.eigenvalues,

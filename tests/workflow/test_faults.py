@@ -76,11 +76,11 @@ def _epochs_lasting(seconds: float) -> int:
     Interrupting a job needs it to run long enough on a fast machine, without making a slow
     (or busy) one wait minutes; every run of a test module uses the same count.
     """
-    from lindae.training import linear
+    from lindae.training import linear, linear_init
 
     rng = np.random.default_rng(0)
     eigenvalues = np.sort(rng.random(784))[::-1]
-    w1, w2 = linear.initial_weights(784, 8, 1e-2, 0, "DAE")
+    w1, w2 = linear_init.initial_weights(784, 8, 1e-2, 0, "DAE")
     start = time.perf_counter()
     linear.train_eigenbasis(eigenvalues, np.eye(784), w1, w2, 1e-3, 300, noise=0.5)
     per_epoch = (time.perf_counter() - start) / 300

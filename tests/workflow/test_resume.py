@@ -35,10 +35,10 @@ TRAINING_SECONDS = 2.5  # the job to interrupt lasts about this long here
 
 def _epochs_lasting(seconds: float) -> int:
     """Epochs of this small eigenbasis DAE that take about ``seconds`` on this machine now."""
-    from lindae.training import linear
+    from lindae.training import linear, linear_init
 
     eigenvalues = np.sort(np.random.default_rng(0).random(784))[::-1]
-    w1, w2 = linear.initial_weights(784, 8, 1e-2, 0, "DAE")
+    w1, w2 = linear_init.initial_weights(784, 8, 1e-2, 0, "DAE")
     start = time.perf_counter()
     linear.train_eigenbasis(eigenvalues, np.eye(784), w1, w2, 1e-3, 300, noise=0.5)
     per_epoch = (time.perf_counter() - start) / 300

@@ -21,7 +21,7 @@ from lindae.data import load_training_matrix
 from lindae.io import job_log
 from lindae.models import linear_regularisers
 from lindae.spectra import load_spectrum
-from lindae.training import linear
+from lindae.training import linear, linear_init
 from lindae.training.driver import record_steps, resolve_device
 from lindae.workflow.device import require_visible_gpu
 from lindae.workflow.training_job import monitoring
@@ -33,16 +33,16 @@ with job_log(snakemake.log[0]) as log:
     require_visible_gpu(params.gpus)  # a job given a GPU never trains on the CPU
     spectrum = load_spectrum(snakemake.input.spectrum)
     device = resolve_device(params.device)  # fails here, before any compute
-    w1, w2 = linear.initial_weights(
+    w1, w2 = linear_init.initial_weights(
         spectrum.dimension,
         settings["hidden"],
         settings["init_scale"],
         settings["seed"],
         wildcards.model,
     )
-    u0 = linear.authors_u0(w1, w2, params.u0_top_k)
+    u0 = linear_init.authors_u0(w1, w2, params.u0_top_k)
     if settings["init"] == "decoupled":
-        w1, w2 = linear.decoupled_weights(spectrum.eigenvectors, settings["hidden"], u0)
+        w1, w2 = linear_init.decoupled_weights(spectrum.eigenvectors, settings["hidden"], u0)
     noise, decay = linear_regularisers(wildcards.model, settings)
     # the record states exactly what this model was trained with: its own noise and decay
     # (the AE: 0 and 0), not the config's amounts for the other models

@@ -25,7 +25,7 @@ from lindae.data import load_training_matrix
 from lindae.io import job_log
 from lindae.models import linear_regularisers
 from lindae.spectra import second_moment_spectrum
-from lindae.training import linear
+from lindae.training import linear, linear_init
 from lindae.training.driver import record_steps, resolve_device
 from lindae.workflow.device import require_visible_gpu
 from lindae.workflow.training_job import monitoring
@@ -38,10 +38,10 @@ with job_log(snakemake.log[0]) as log:
     device = str(resolve_device(params.device))
     data = load_training_matrix(snakemake.input.arrays, sampled["subset"])
     spectrum = second_moment_spectrum(data, wildcards.dataset)
-    w1, w2 = linear.initial_weights(
+    w1, w2 = linear_init.initial_weights(
         spectrum.dimension, settings["hidden"], settings["init_scale"], settings["seed"], "DAE"
     )
-    u0 = linear.authors_u0(w1, w2, params.u0_top_k)
+    u0 = linear_init.authors_u0(w1, w2, params.u0_top_k)
     noise, _ = linear_regularisers("DAE", settings)
     common = dict(
         lr=settings["lr"],

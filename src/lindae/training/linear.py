@@ -18,7 +18,7 @@ Every run goes through :func:`lindae.training.driver.run_epochs` and records, af
 counts in ``steps`` (:func:`record_steps`: pairs k, k + 1 and the last epoch), the sorted
 singular values of W (the paper's "actual"), the eigen-projections v_i^T W v_i of all D modes,
 and the loss. A run stops with an error when it diverges or, fed with the projections of each
-such pair, an :class:`~lindae.training.driver.OscillationMonitor` finds a mode swinging for
+such pair, an :class:`~lindae.training.stability.OscillationMonitor` finds a mode swinging for
 good; both messages state the model's stability bound (:func:`lindae.models.linear_stability`,
 with its sigma^2 and gamma). Given a ``checkpoint``, a run saves its weights (and noise
 generator) with its records now and then and resumes from them (the driver's
@@ -41,7 +41,6 @@ from .. import models
 from ..io import save_record
 from .checkpoint import Checkpoint
 from .driver import (
-    OscillationMonitor,
     Resumable,
     check_training_settings,
     record_steps,
@@ -50,13 +49,12 @@ from .driver import (
     run_epochs,
 )
 from .progress import ProgressMeter
+from .stability import OscillationMonitor
 
 __all__ = [
     "Trajectory",
     "record_steps",
-    "initial_weights",
-    "authors_u0",
-    "decoupled_weights",
+    "singular_values",
     "train_eigenbasis",
     "train_dataspace",
     "train_sampled_noise",
@@ -82,68 +80,45 @@ class Trajectory:
     extra: dict = field(default_factory=dict)
 
 
-def initial_weights(
-    dimension: int, hidden: int, scale: float, seed: int, model: str
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """The authors' init: W1 (D x H), then W2 (H x D), entries scale * N(0, 1), float32 draws.
-
-    One torch CPU generator seeded once per dataset; AE, WDAE and DAE draw in that order
-    (:data:`lindae.models.MODELS`), so ``model`` selects which consecutive pair of draws
-    is returned.
-    """
-    models.model(model)  # a ValueError naming the valid models
-    generator = torch.Generator().manual_seed(seed)
-    for name in models.MODELS:
-        w1 = scale * torch.randn(dimension, hidden, generator=generator)
-        w2 = scale * torch.randn(hidden, dimension, generator=generator)
-        if name == model:
-            return w1.double().numpy(), w2.double().numpy()
-    raise AssertionError("unreachable")
-
-
-def authors_u0(w1: NDArray, w2: NDArray, top_k: int) -> float:
-    """The authors' single u0: sum of the top-k singular values of W1 W2, divided by D."""
-    singular_values = _singular_values(np.asarray(w1, float), np.asarray(w2, float))
-    return float(np.sort(singular_values)[::-1][:top_k].sum() / w1.shape[0])
-
-
-def decoupled_weights(
-    eigenvectors: NDArray, hidden: int, u0: float
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Balanced decoupled init W1 = V A, W2 = A^T V^T with A = sqrt(u0) on the first H modes."""
-    dimension = eigenvectors.shape[0]
-    core = np.zeros((dimension, hidden))
-    core[np.arange(hidden), np.arange(hidden)] = math.sqrt(u0)
-    return eigenvectors @ core, core.T @ eigenvectors.T
-
-
-def _singular_values(a: NDArray, b: NDArray) -> NDArray[np.float64]:
+def singular_values(a: NDArray, b: NDArray) -> NDArray[np.float64]:
     """Singular values of A B (A: D x H, B: H x D) from the H x H core of two QR factorisations."""
     _, r_a = np.linalg.qr(a)
     _, r_b = np.linalg.qr(b.T)
     return np.linalg.svd(r_a @ r_b.T, compute_uv=False)
 
 
+@dataclass(frozen=True)
+class _Run:
+    """The settings of one run as its trainer was called, passed on to :func:`_run` whole."""
+
+    eigenvalues: NDArray  # of Sigma_bar, descending
+    hidden: int  # H
+    noise: float  # sigma^2 of the loss (the noise-averaged DAE) or of the sampled noise
+    decay: float  # gamma
+    lr: float
+    epochs: int
+    steps: Sequence[int]  # update counts to record after
+    dtype: str
+    progress: ProgressMeter | None
+    checkpoint: Checkpoint | None
+
+
 def _run(
+    run: _Run,
+    algorithm: str,
+    device: torch.device,
     update: Callable[[], None],
     rotated: Rotated,
-    eigenvalues: NDArray,
-    hidden: int,
-    noise: float,
-    decay: float,
-    lr: float,
-    epochs: int,
-    steps: Sequence[int],
-    progress: ProgressMeter | None,
     monitor: OscillationMonitor,
     weights: Resumable,
-    checkpoint: Checkpoint | None,
 ) -> Trajectory:
     """Drive ``update`` through the shared driver, recording after the update counts in
-    ``steps`` the singular values, eigen-projections and loss (all float64); the projections
-    also feed ``monitor``. ``weights`` saves and restores the trainer's own state for
-    ``checkpoint``; this adds the records."""
-    check_training_settings(lr, epochs, noise=noise, decay=decay)
+    ``run.steps`` the singular values, eigen-projections and loss (all float64); the
+    projections also feed ``monitor``. ``weights`` saves and restores the trainer's own state
+    for ``run.checkpoint``; this adds the records. The trajectory's ``extra`` names the
+    stability bound, the ``algorithm``, ``device`` and dtype."""
+    eigenvalues, noise, decay = run.eigenvalues, run.noise, run.decay
+    check_training_settings(run.lr, run.epochs, noise=noise, decay=decay)
     recorded: list[tuple[NDArray, NDArray]] = []
 
     def record(epoch: int) -> float:
@@ -161,7 +136,7 @@ def _run(
             + 0.5 * noise * np.sum((a.T @ a) * gram_b)
             + 0.5 * decay * (np.sum(a * a) + np.sum(b * b))
         )
-        recorded.append((_singular_values(a, b), projections))
+        recorded.append((singular_values(a, b), projections))
         monitor.observe(epoch, projections)
         return float(loss)
 
@@ -173,17 +148,17 @@ def _run(
         weights.restore(state["weights"])
         recorded[:] = [(s.numpy(), p.numpy()) for s, p in state["recorded"]]
 
-    bound = models.linear_stability(eigenvalues, noise, decay, hidden)
+    bound = models.linear_stability(eigenvalues, noise, decay, run.hidden)
     records = run_epochs(
-        epochs,
-        steps,
+        run.epochs,
+        run.steps,
         record,
         update,
-        lr,
+        run.lr,
         bound,
-        progress=progress,
+        progress=run.progress,
         monitor=monitor,
-        checkpoint=checkpoint,
+        checkpoint=run.checkpoint,
         trainer=Resumable(save, restore),
     )
     return Trajectory(
@@ -196,6 +171,9 @@ def _run(
             "stability_bound": bound.value,
             "stability_formula": bound.formula,
             "resumed_from_epoch": records.resumed_from_epoch,
+            "algorithm": algorithm,
+            "device": str(device),
+            "dtype": run.dtype,
         },
     )
 
@@ -254,23 +232,11 @@ def train_eigenbasis(
         a.copy_(state["a"])
         b_t.copy_(state["b_t"])
 
-    trajectory = _run(
-        update,
-        rotated,
-        eigenvalues,
-        w1.shape[1],
-        noise,
-        decay,
-        lr,
-        epochs,
-        steps,
-        progress,
-        OscillationMonitor(PROJECTION),
-        Resumable(save, restore),
-        checkpoint,
+    run = _Run(
+        eigenvalues, w1.shape[1], noise, decay, lr, epochs, steps, dtype, progress, checkpoint
     )
-    trajectory.extra.update(algorithm="eigenbasis", device=str(torch_device), dtype=dtype)
-    return trajectory
+    monitor, weights = OscillationMonitor(PROJECTION), Resumable(save, restore)
+    return _run(run, "eigenbasis", torch_device, update, rotated, monitor, weights)
 
 
 def _dataspace_state(
@@ -345,23 +311,11 @@ def train_dataspace(
         p.sub_(lr * grad_p)
         q.sub_(lr * grad_q)
 
-    trajectory = _run(
-        update,
-        rotated,
-        eigenvalues,
-        w1.shape[1],
-        noise,
-        decay,
-        lr,
-        epochs,
-        steps,
-        progress,
-        OscillationMonitor(PROJECTION),
-        _weights(p, q),
-        checkpoint,
+    run = _Run(
+        eigenvalues, w1.shape[1], noise, decay, lr, epochs, steps, dtype, progress, checkpoint
     )
-    trajectory.extra.update(algorithm="dataspace", device=str(torch_device), dtype=dtype)
-    return trajectory
+    monitor, weights = OscillationMonitor(PROJECTION), _weights(p, q)
+    return _run(run, "dataspace", torch_device, update, rotated, monitor, weights)
 
 
 def train_sampled_noise(
@@ -418,24 +372,10 @@ def train_sampled_noise(
     # swings far above that count (see OscillationMonitor.noisy). Minibatches make an epoch
     # several steps, which can hide a swing of period two steps; the workflow also trains the
     # marginalised twin (full batch, same bound), which shows it.
-    trajectory = _run(
-        update,
-        rotated,
-        eigenvalues,
-        w1.shape[1],
-        noise,
-        0.0,
-        lr,
-        epochs,
-        steps,
-        progress,
-        OscillationMonitor.noisy(PROJECTION),
-        _weights(p, q, generator),
-        checkpoint,
-    )
-    trajectory.extra.update(
-        algorithm="sampled_noise", device=str(torch_device), dtype=dtype, batch_size=size
-    )
+    run = _Run(eigenvalues, w1.shape[1], noise, 0.0, lr, epochs, steps, dtype, progress, checkpoint)
+    monitor, weights = OscillationMonitor.noisy(PROJECTION), _weights(p, q, generator)
+    trajectory = _run(run, "sampled_noise", torch_device, update, rotated, monitor, weights)
+    trajectory.extra.update(batch_size=size)
     return trajectory
 
 

@@ -18,7 +18,7 @@ equals v_i^T W v_i. Two variants are recorded every ``record_every`` epochs, bef
 
 The epoch after each record also measures the faithful metric (from the forward pass that
 update makes anyway, O(N H k)) and feeds both to an
-:class:`~lindae.training.driver.OscillationMonitor`: a run that swings instead of converging
+:class:`~lindae.training.stability.OscillationMonitor`: a run that swings instead of converging
 stops with an error stating the linear-limit stability bound
 (:func:`lindae.models.nonlinear_stability`, with the weight decay and noise of the model).
 Given a ``checkpoint``, a run saves its weights, noise generators and records now and then
@@ -41,7 +41,6 @@ from numpy.typing import NDArray
 from ..models import nonlinear_stability
 from .checkpoint import Checkpoint
 from .driver import (
-    OscillationMonitor,
     Resumable,
     check_training_settings,
     record_epochs,
@@ -50,6 +49,7 @@ from .driver import (
     run_epochs,
 )
 from .progress import ProgressMeter
+from .stability import OscillationMonitor
 
 __all__ = [
     "NonlinearTrajectory",
