@@ -362,6 +362,7 @@ def print_run_time_estimate():
     jobs = [
         (job.rule.name, job.wildcards_dict, job.threads)
         for job in workflow.dag.needrun_jobs()
+        if not job.is_norun  # target rules (all, figN): nothing runs
     ]
     threads = min(config["compute_threads"] or workflow.cores, os.cpu_count() or 1)
     rates = measure_rates(threads)
