@@ -31,10 +31,10 @@ pytestmark = pytest.mark.workflow
 SETTINGS = {
     "figures": [5],
     "linear": {
-        "hidden": {"mnist": 128, "cifar10": 64},
-        "epochs": 3000,
+        "hidden": {"mnist": 64, "cifar10": 64},
+        "epochs": 2000,
         "record_every": 100,
-        "sampled_noise": {"subset": 1000, "epochs": 300},
+        "sampled_noise": {"subset": 1000, "epochs": 150},
     },
     "nonlinear": {"hidden": {"mnist": 64, "cifar10": 64}, "epochs": 200},
 }
