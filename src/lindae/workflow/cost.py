@@ -1,20 +1,16 @@
 """How long a run will take, said before its first job: a cost model per job, priced at rates
-measured on this machine.
+measured on this machine (:mod:`lindae.workflow.rates`).
 
-Each job's work comes from the config (:func:`job_work`): the floating-point operations of its
-trainer (float32 GEMMs), of the spectrum (float64 GEMM and ``eigh``), the Gaussian numbers it
-draws, and a fixed start-up (a Python process, its imports, reading its inputs). The rates are
-measured in a fraction of a second (:func:`measure_rates`): a float32 and a float64 matrix
-product and a Gaussian draw, with torch when it can be imported, else numpy. Each trainer
-reaches a known share of the plain GEMM rate (its products are skinny, it also does
-element-wise work); those shares and the fixed costs were measured on the 2-core build machine
-(``EFFICIENCY``, ``*_SECONDS``) and are kept honest by tests/workflow/test_cost_estimate.py,
-which compares the estimate of each job with its ``benchmark:`` file.
+Each job's work comes from the config (:func:`job_work`): the FLOPs of its trainer (float32
+products) or of the spectrum (float64 product and ``eigh``), the Gaussian numbers it draws, its
+small per-epoch operations, and a fixed start-up (Python, the torch import, its inputs). Each
+trainer reaches a share of the plain product rate (skinny products, element-wise work):
+``EFFICIENCY`` and the ``*_SECONDS`` were fitted to the benchmark files of the 2-core build
+machine (docs/running.md's stage times) and tests/workflow/test_cost_estimate.py compares each
+job's estimate with its ``benchmark:`` file.
 
-:func:`estimate_lines` formats the estimate of a list of jobs per stage. The wall time assumes
-the jobs run side by side up to ``--cores``: the larger of the core-seconds over the cores and
-the longest chain of stages. Never imports snakemake; numpy and torch only inside
-:func:`measure_rates`.
+:func:`estimate_lines` formats the estimate per stage; the wall time assumes jobs side by side
+up to ``--cores`` (:func:`wall_seconds`). Plain Python: never imports snakemake, numpy or torch.
 """
 
 from __future__ import annotations
