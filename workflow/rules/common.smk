@@ -135,6 +135,8 @@ WORKFLOW_MODULES = (
     "device",
     "profiles",
     "signals",
+    "cost",
+    "rates",
 )
 # The science lives in the importable package lindae. Parsing imports it from LIBRARY; rule
 # scripts find it on their own (the preamble of workflow/scripts/*.py: the checkout's src/,
@@ -155,6 +157,8 @@ sys.path.insert(0, str(LIBRARY_ROOT))
 try:
     from lindae.workflow.captions import claims_summary
     from lindae.workflow.code_deps import job_path, library_dependencies
+    from lindae.workflow.cost import estimate_lines
+    from lindae.workflow.rates import measure_rates, prefetch_torch
     from lindae.limits import data_job_mem_mb, plot_job_mem_mb, training_job_mem_mb
     from lindae.workflow.config import ConfigError, check_config
     from lindae.workflow.download import (
@@ -331,6 +335,8 @@ def prepare_real_run():
     """
     report_stale_locks(clear_stale_locks())
     register_run()
+    if config["estimate_run_time"]:
+        prefetch_torch()  # imports while the job graph is built; on_start measures
 
 
 def before_execution(action):
@@ -351,6 +357,23 @@ def on_start():
     handler, which waits for the running jobs): SIGTERM stops the run like Ctrl-C."""
     if workflow.is_main_process:
         stop_like_ctrl_c()
+        print_run_time_estimate()
+
+
+def print_run_time_estimate():
+    """Say how long the jobs about to run will take here, per stage (lindae.workflow.cost):
+    the job graph is built, so these are exactly the jobs that will run."""
+    if not config["estimate_run_time"]:
+        return
+    jobs = [
+        (job.rule.name, job.wildcards_dict, job.threads)
+        for job in workflow.dag.needrun_jobs()
+        if not job.is_norun  # target rules (all, figN): nothing runs
+    ]
+    threads = min(config["compute_threads"] or workflow.cores, os.cpu_count() or 1)
+    rates = measure_rates(threads)
+    for line in estimate_lines(jobs, config, workflow.cores, rates):
+        print(line, file=sys.stderr)
 
 
 def code_inputs(script):

@@ -1,0 +1,328 @@
+"""How long a run will take, said before its first job: a cost model per job, priced at rates
+measured on this machine (:mod:`lindae.workflow.rates`).
+
+Each job's work comes from the config (:func:`job_work`): the FLOPs of its trainer (float32
+products) or of the spectrum (float64 product and ``eigh``), the Gaussian numbers it draws, its
+small per-epoch operations, and a fixed start-up (Python, the torch import, its inputs). Each
+trainer reaches a share of the plain product rate (skinny products, element-wise work):
+``EFFICIENCY`` and the ``*_SECONDS`` were fitted to the benchmark files of the 2-core build
+machine (docs/running.md's stage times) and tests/workflow/test_cost_estimate.py compares each
+job's estimate with its ``benchmark:`` file.
+
+:func:`estimate_lines` formats the estimate per stage; the wall time assumes jobs side by side
+up to ``--cores`` (:func:`wall_seconds`). Plain Python: never imports snakemake, numpy or torch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from lindae.data import DATASETS
+from lindae.limits import data_job_mem_mb
+from lindae.workflow.rates import Rates
+
+__all__ = [
+    "STAGES",
+    "stage_of",
+    "Work",
+    "JobEstimate",
+    "job_work",
+    "estimate_jobs",
+    "stage_totals",
+    "wall_seconds",
+    "estimate_lines",
+    "format_seconds",
+    "SUGGEST_QUICK_SECONDS",
+]
+
+#: Stages of a run, in the order their jobs can start.
+STAGES = (
+    "data",
+    "spectra",
+    "linear training",
+    "sampled-noise training",
+    "nonlinear training",
+    "figures/tables",
+    "report",
+)
+_RULE_STAGES = {
+    "download_mnist": "data",
+    "download_cifar10": "data",
+    "data": "data",  # the benchmark folder of the download rules
+    "spectrum": "spectra",
+    "train_linear": "linear training",
+    "train_sampled_noise": "sampled-noise training",
+    "train_nonlinear": "nonlinear training",
+    "claims": "report",
+    "provenance": "report",
+}
+#: Longest chain of stages: a job's level; jobs of one level wait for the level before.
+_LEVELS = {
+    "data": 0,
+    "spectra": 1,
+    "linear training": 2,
+    "sampled-noise training": 2,
+    "nonlinear training": 2,
+}
+#: Above this estimated wall time the quick preset is suggested.
+SUGGEST_QUICK_SECONDS = 30 * 60
+
+# --- measured on the 2-core build machine (tests/workflow/test_cost_estimate.py) ----------
+#: Share of the measured float32 GEMM rate each trainer reaches (skinny products, element-wise
+#: updates, the records), and of the float64 rate for the spectrum's product and eigh.
+EFFICIENCY = {
+    "eigenbasis": 0.6,
+    "dataspace": 0.5,
+    "sampled_noise": 0.7,
+    "nonlinear": 1.0,
+    "spectrum": 1.0,
+}
+#: Small operations per epoch of each trainer (kernel calls and Python steps of the loop) and
+#: per record: what an epoch costs beyond its FLOPs, at the measured latency of one.
+OPS_PER_EPOCH = {"linear": 10, "sampled_noise": 12, "nonlinear": 15, "nonlinear_noisy": 30}
+OPS_PER_RECORD = 20
+#: Start-up of a training job besides importing torch: Python, numpy, the library, its inputs.
+TRAINING_START_SECONDS = 2.0
+#: Importing torch, where it was not measured (no torch in the main process).
+TORCH_IMPORT_SECONDS = 2.0
+#: Start-up of a spectrum job (Python, numpy, reading the dataset).
+SPECTRUM_START_SECONDS = 1.5
+#: Importing a dataset: decoding its files and writing the canonical arrays.
+DATA_SECONDS = {"mnist": 4.0, "cifar10": 3.5}
+#: A table or plot job: Python, numpy, pandas, matplotlib; plus seconds per table row.
+TABLE_SECONDS, PLOT_SECONDS, ROW_SECONDS = 3.0, 4.0, 2e-6
+#: The claims and the provenance record.
+REPORT_SECONDS = {"claims": 4.0, "provenance": 3.0}
+
+
+def stage_of(rule: str) -> str:
+    """The stage of a rule (or of a benchmark folder named after one): figure jobs
+    (``figN_data``, ``figN_agreement``, ``figure_plot``) are "figures/tables"."""
+    return _RULE_STAGES.get(rule, "figures/tables")
+
+
+@dataclass(frozen=True)
+class Work:
+    """What one job computes: FLOPs by kind (already divided by the kind's efficiency),
+    Gaussian draws, and fixed seconds; the torch import is added when ``torch`` is set."""
+
+    gemm: float = 0.0
+    double: float = 0.0
+    normals: float = 0.0
+    ops: float = 0.0  # small operations (kernel calls, Python steps): each costs the latency
+    fixed: float = 0.0
+    torch: bool = False
+
+    def seconds(self, rates: Rates) -> float:
+        """Wall seconds at ``rates``."""
+        start = 0.0
+        if self.torch:
+            start = rates.torch_import if rates.torch_import is not None else TORCH_IMPORT_SECONDS
+        compute = self.gemm / rates.gemm + self.double / rates.double
+        overhead = self.ops * rates.latency
+        return self.fixed + start + compute + self.normals / rates.normals + overhead
+
+
+@dataclass(frozen=True)
+class JobEstimate:
+    """One job's estimate."""
+
+    rule: str
+    wildcards: Mapping[str, str]
+    stage: str
+    threads: int
+    seconds: float
+
+
+def _linear(dataset: str, config: Mapping[str, Any]) -> Work:
+    """Linear AE/WDAE/DAE: eigenbasis 8 D H^2 FLOPs per epoch, data space 10 N D H; each
+    record (every k-th epoch and the next) rotates and factors the weights, ~10 D H^2 in
+    float64."""
+    linear = config["linear"]
+    d, h = DATASETS[dataset].dimension, linear["hidden"][dataset]
+    n, epochs = config["datasets"][dataset]["subset"], linear["epochs"]
+    if linear["algorithm"] == "eigenbasis":
+        flops = 8 * d * h * h / EFFICIENCY["eigenbasis"]
+    else:
+        flops = 10 * n * d * h / EFFICIENCY["dataspace"]
+    records = 2 * (epochs // linear["record_every"] + 1)
+    return Work(
+        gemm=flops * epochs,
+        double=records * 10 * d * h * h,
+        ops=epochs * OPS_PER_EPOCH["linear"] + records * OPS_PER_RECORD,
+        fixed=TRAINING_START_SECONDS,
+        torch=True,
+    )
+
+
+def _sampled(dataset: str, config: Mapping[str, Any]) -> Work:
+    """Linear DAE with noise drawn every epoch: 10 N D H FLOPs and N D draws per epoch."""
+    linear = config["linear"]
+    sampled, h = linear["sampled_noise"], linear["hidden"][dataset]
+    n, d, epochs = sampled["subset"], DATASETS[dataset].dimension, sampled["epochs"]
+    records = 2 * (epochs // linear["record_every"] + 1)
+    return Work(
+        gemm=10 * n * d * h * epochs / EFFICIENCY["sampled_noise"],
+        double=records * 10 * d * h * h,
+        normals=n * d * epochs,
+        ops=epochs * OPS_PER_EPOCH["sampled_noise"] + records * OPS_PER_RECORD,
+        fixed=TRAINING_START_SECONDS,
+        torch=True,
+    )
+
+
+def _nonlinear(dataset: str, model: str, config: Mapping[str, Any]) -> Work:
+    """ReLU AE, full batch: forward and backward 10 N D H FLOPs per epoch (the DAE also draws
+    N D numbers); each record adds a clean forward pass, 4 N D H."""
+    from lindae.models import MODELS
+
+    nonlinear = config["nonlinear"]
+    n, d = config["datasets"][dataset]["subset"], DATASETS[dataset].dimension
+    h, epochs = nonlinear["hidden"][dataset], nonlinear["epochs"]
+    per_epoch = 10 * n * d * h * (1 + 0.4 / nonlinear["record_every"])
+    noisy = MODELS[model].noisy
+    return Work(
+        gemm=per_epoch * epochs / EFFICIENCY["nonlinear"],
+        normals=n * d * epochs if noisy else 0.0,
+        ops=epochs * OPS_PER_EPOCH["nonlinear" + ("_noisy" if noisy else "")],
+        fixed=TRAINING_START_SECONDS,
+        torch=True,
+    )
+
+
+def _spectrum(dataset: str, config: Mapping[str, Any]) -> Work:
+    """X^T X / N (N D^2 FLOPs: a symmetric product, float64) and ``eigh`` (~4 D^3)."""
+    n, d = config["datasets"][dataset]["subset"], DATASETS[dataset].dimension
+    flops = (n * d * d + 4 * d**3) / EFFICIENCY["spectrum"]
+    return Work(double=flops, fixed=SPECTRUM_START_SECONDS)
+
+
+def _rows(stem: str, config: Mapping[str, Any]) -> int:
+    """Table rows of figure ``stem`` (from its memory estimate: the sizes live in limits)."""
+    from lindae.limits import BASE_MB, BYTES_PER_ROW
+
+    return max(0, data_job_mem_mb(stem, config) - BASE_MB) * 1_000_000 // BYTES_PER_ROW
+
+
+def job_work(rule: str, wildcards: Mapping[str, str], config: Mapping[str, Any]) -> Work:
+    """The work of one job of ``rule`` with ``wildcards``, from the config."""
+    dataset = wildcards.get("dataset", "")
+    if rule.startswith("download_"):
+        return Work(fixed=DATA_SECONDS[rule.removeprefix("download_")])
+    if rule == "spectrum":
+        return _spectrum(dataset, config)
+    if rule == "train_linear":
+        return _linear(dataset, config)
+    if rule == "train_sampled_noise":
+        return _sampled(dataset, config)
+    if rule == "train_nonlinear":
+        return _nonlinear(dataset, wildcards["model"], config)
+    if rule in REPORT_SECONDS:
+        return Work(fixed=REPORT_SECONDS[rule])
+    if rule == "figure_plot":
+        return Work(fixed=PLOT_SECONDS + ROW_SECONDS * _rows(wildcards["stem"], config) / 4)
+    stem = rule.rsplit("_", 1)[0]  # figN_data, figN_agreement
+    return Work(fixed=TABLE_SECONDS + ROW_SECONDS * _rows(stem, config))
+
+
+def estimate_jobs(
+    jobs: Iterable[tuple[str, Mapping[str, str], int]],
+    config: Mapping[str, Any],
+    rates: Rates,
+) -> list[JobEstimate]:
+    """Estimates of ``jobs``, each (rule, wildcards, threads)."""
+    return [
+        JobEstimate(
+            rule,
+            dict(wildcards),
+            stage_of(rule),
+            threads,
+            job_work(rule, wildcards, config).seconds(rates),
+        )
+        for rule, wildcards, threads in jobs
+    ]
+
+
+def wall_seconds(estimates: Iterable[JobEstimate], cores: int) -> float:
+    """Wall time of ``estimates`` run side by side up to ``cores``: the larger of their
+    core-seconds over the cores and the longest chain (data, spectra, training, then the
+    rest; the longest job of each level)."""
+    estimates = list(estimates)
+    if not estimates:
+        return 0.0
+    shared = sum(e.seconds * min(e.threads, cores) for e in estimates) / cores
+    levels: dict[int, float] = {}
+    for e in estimates:
+        level = _LEVELS.get(e.stage, 3)
+        levels[level] = max(levels.get(level, 0.0), e.seconds)
+    return max(shared, sum(levels.values()))
+
+
+def stage_totals(
+    estimates: Iterable[JobEstimate], cores: int
+) -> dict[str, tuple[int, float, float]]:
+    """Stage -> (jobs, serial seconds, wall seconds up to ``cores``), stages with jobs only."""
+    by_stage: dict[str, list[JobEstimate]] = {}
+    for e in estimates:
+        by_stage.setdefault(e.stage, []).append(e)
+    return {
+        stage: (
+            len(by_stage[stage]),
+            sum(e.seconds for e in by_stage[stage]),
+            max(
+                max(e.seconds for e in by_stage[stage]),
+                sum(e.seconds * min(e.threads, cores) for e in by_stage[stage]) / cores,
+            ),
+        )
+        for stage in STAGES
+        if stage in by_stage
+    }
+
+
+def format_seconds(seconds: float) -> str:
+    """``1 h 02 min``, ``4 min 05 s`` or ``12 s``."""
+    seconds = round(seconds)
+    if seconds >= 3600:
+        return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+    if seconds >= 60:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds} s"
+
+
+def estimate_lines(
+    jobs: Iterable[tuple[str, Mapping[str, str], int]],
+    config: Mapping[str, Any],
+    cores: int,
+    rates: Rates | None,
+) -> list[str]:
+    """The lines printed before a run's first job: per stage the jobs, their summed and their
+    side-by-side (up to ``cores``) time, the total, and the quick preset when it is long."""
+    if rates is None:
+        return [
+            "lindae: run time not estimated: neither torch nor numpy can be imported by "
+            "Snakemake here (its own environment)"
+        ]
+    estimates = estimate_jobs(jobs, config, rates)
+    lines = [
+        f"lindae: expected run time on this machine ({len(estimates)} jobs, {cores} cores; "
+        f"{rates.library} float32 GEMM {rates.gemm / 1e9:.0f} GFLOP/s with "
+        f"{rates.threads} threads):"
+    ]
+    for stage, (count, serial, wall) in stage_totals(estimates, cores).items():
+        lines.append(
+            f"  {stage:<24}{count:>3} jobs  {format_seconds(serial):>13} of job time, "
+            f"~{format_seconds(wall)} side by side"
+        )
+    total = wall_seconds(estimates, cores)
+    serial = sum(e.seconds for e in estimates)
+    lines.append(
+        f"  {'total':<24}{len(estimates):>3} jobs  {format_seconds(serial):>13} of job time, "
+        f"~{format_seconds(total)} wall (jobs side by side up to {cores} cores)"
+    )
+    if total > SUGGEST_QUICK_SECONDS:
+        lines.append(
+            "  that is long: `make figures PRESET=quick ...` builds every figure in minutes"
+        )
+    return lines

@@ -1,0 +1,122 @@
+"""The run-time estimate (lindae.workflow.cost) against the rules' own benchmark files.
+
+A small real run on synthetic data (two dataset imports, both spectra, one job of each
+trainer) prints the estimate before its first job; then each spectrum and training job's
+estimated seconds, priced at rates measured in a fresh process (which imports torch as a job
+does), must be within 2x of the ``s`` column of its ``benchmark:`` file. A dry run prints no
+estimate.
+
+Timing needs the machine to itself: when other work kept the load average above the run's own
+(2 cores busy) by more than a core, the comparison is skipped with the numbers, never loosened.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+from conftest import ROOT, snakemake, write_datasets, write_yaml
+
+from lindae.workflow.cost import job_work
+from lindae.workflow.rates import Rates
+
+pytestmark = pytest.mark.workflow
+
+# Big enough that compute, not only start-up, counts; small enough for seconds per job.
+SETTINGS = {
+    "figures": [5],
+    "linear": {
+        "hidden": {"mnist": 64, "cifar10": 64},
+        "epochs": 2000,
+        "record_every": 100,
+        "sampled_noise": {"subset": 1000, "epochs": 150},
+    },
+    "nonlinear": {"hidden": {"mnist": 64, "cifar10": 64}, "epochs": 200},
+}
+TARGETS = [
+    "results/linear/mnist_AE.npz",
+    "results/linear/mnist_DAE-sampled.npz",
+    "results/nonlinear/mnist_DAE.npz",
+    "results/spectra/cifar10.npz",
+]
+# A fresh process measures the rates, importing torch first, as every training job does.
+MEASURE = (
+    "import dataclasses, json; from lindae.workflow.rates import measure_rates; "
+    "print(json.dumps(dataclasses.asdict(measure_rates({threads}))))"
+)
+
+
+def _fresh_rates(threads: int) -> Rates:
+    command = [sys.executable, "-c", MEASURE.format(threads=threads)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    output = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
+    return Rates(**json.loads(output.stdout))
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("cost")
+    datasets = write_datasets(workdir, count=1000, subset=1000, templates=8, brightness=0.3)
+    settings = write_yaml(workdir / "settings.yaml", SETTINGS)
+    configs = (datasets, settings)
+    dry = snakemake(workdir, "--cores", "2", "-n", *TARGETS, configs=configs)
+    result = snakemake(workdir, "--cores", "2", *TARGETS, configs=configs)
+    load = os.getloadavg()[0]  # the last minute: the run's own 2 cores, and anyone else's
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    for path in configs:
+        _merge(config, yaml.safe_load(path.read_text()))
+    return workdir, dry, result, config, load
+
+
+def _merge(base: dict, layer: dict) -> None:
+    for key, value in layer.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = value
+
+
+def test_a_real_run_prints_the_estimate_a_dry_run_does_not(run):
+    _, dry, result, _, _ = run
+    assert "expected run time" not in dry.stdout + dry.stderr
+    printed = result.stderr
+    assert "lindae: expected run time on this machine (7 jobs, 2 cores" in printed
+    for stage in ("data", "spectra", "linear training", "sampled-noise training", "total"):
+        assert f"  {stage} " in printed
+    assert "figures/tables" not in printed  # only the jobs that run
+
+
+def _benchmark_seconds(path) -> float:
+    with path.open(newline="") as handle:
+        return float(list(csv.DictReader(handle, delimiter="\t"))[-1]["s"])
+
+
+def test_estimates_agree_with_the_benchmark_files_within_2x(run):
+    workdir, _, _, config, load = run
+    rates = _fresh_rates(config["compute_threads"])
+    benchmarks = workdir / "results" / "benchmarks"
+    jobs = {
+        ("spectrum", "mnist"): {"dataset": "mnist"},
+        ("spectrum", "cifar10"): {"dataset": "cifar10"},
+        ("train_linear", "mnist_AE"): {"dataset": "mnist", "model": "AE"},
+        ("train_sampled_noise", "mnist"): {"dataset": "mnist"},
+        ("train_nonlinear", "mnist_DAE"): {"dataset": "mnist", "model": "DAE"},
+    }
+    compared = []  # (line, measured, estimated)
+    for (rule, name), wildcards in jobs.items():
+        measured = _benchmark_seconds(benchmarks / rule / f"{name}.tsv")
+        estimated = job_work(rule, wildcards, config).seconds(rates)
+        line = f"{rule} {name}: estimated {estimated:.1f} s, measured {measured:.1f} s"
+        compared.append((line, measured, estimated))
+    report = "\n".join(line for line, _, _ in compared)
+    print(report)
+    if load > 3.0:
+        pytest.skip(f"machine shared (load average {load:.1f} on 2 cores):\n{report}")
+    for line, measured, estimated in compared:
+        if measured >= 1.0:  # shorter jobs are start-up only, timed too coarsely
+            assert estimated / 2 <= measured <= estimated * 2, f"{line}\n{report}"
