@@ -30,6 +30,7 @@ QUICK = yaml.safe_load((ROOT / "config" / "quick.yaml").read_text())
 SMALLER = {
     "datasets": {"mnist": {"subset": 1000}, "cifar10": {"subset": 500}},
     "linear": {"epochs": 1500, "sampled_noise": {"subset": 500, "epochs": 750}},
+    "nonlinear": {"epochs": 100},
 }
 
 
@@ -178,7 +179,7 @@ def test_fig6_agreement_table(run_dir):
 def test_fig6_layout(run_dir):
     faithful = pd.read_csv(run_dir / "results" / "figures" / "fig6.csv")
     sizes = faithful.groupby(["dataset", "model", "run"]).size()
-    epochs, every = QUICK["nonlinear"]["epochs"], 10
+    epochs, every = SMALLER["nonlinear"]["epochs"], 10
     assert sizes.eq(epochs // every + 1).all()  # zero placeholder + one record per 10 epochs
     assert (faithful[faithful.epoch == 0]["value"] == 0).all()
     corrected = pd.read_csv(run_dir / "results" / "figures" / "fig6_corrected.csv")

@@ -116,7 +116,7 @@ def test_a_degenerate_dataset_stops_with_one_line(tmp_path):
     )
     output = result.stdout + result.stderr
     assert result.returncode != 0
-    line = next(line for line in output.splitlines() if line.startswith("lindae: "))
+    line = next(line for line in output.splitlines() if line.startswith("lindae: error: "))
     assert f"{tmp_path / 'zeros.npz'}: train_images (cifar10, {SAMPLES} images)" in line
     assert "every pixel is 0" in line
     assert "Traceback" not in output  # Snakemake prints the job's log: no traceback there
