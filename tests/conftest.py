@@ -218,6 +218,24 @@ def fetch(tmp_path, mirrors, md5, name="mnist", retries=1):
     return out, record
 
 
+def epochs_lasting(seconds: float) -> int:
+    """Epochs of a small eigenbasis DAE (D = 784, H = 8) that take about ``seconds`` here and now.
+
+    A test that interrupts a training job needs it to run long enough on a fast machine,
+    without making a slow (or busy) one wait minutes; a module measures once and reuses it.
+    """
+    import time
+
+    from lindae.training import linear, linear_init
+
+    eigenvalues = np.sort(np.random.default_rng(0).random(784))[::-1]
+    w1, w2 = linear_init.initial_weights(784, 8, 1e-2, 0, "DAE")
+    start = time.perf_counter()
+    linear.train_eigenbasis(eigenvalues, np.eye(784), w1, w2, 1e-3, 300, noise=0.5)
+    per_epoch = (time.perf_counter() - start) / 300
+    return int(np.clip(seconds / per_epoch, 2000, 100_000)) // 1000 * 1000
+
+
 def tree_state(root: Path, skip: tuple[str, ...] = (".snakemake",)) -> dict[str, tuple]:
     """Every file, folder and link under ``root`` (not ``root`` itself, nothing under the
     top-level names in ``skip``): relative path -> (size, mtime_ns, mode)."""

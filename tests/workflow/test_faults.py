@@ -49,6 +49,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import (
+    epochs_lasting,
     snakemake,
     snakemake_command,
     synthetic_dataset,
@@ -68,23 +69,6 @@ TRAINING_SECONDS = 3.0  # the DAE job to interrupt lasts about this long on this
 
 def _write_dataset(root: Path) -> None:
     np.savez(root / "mnist.npz", **synthetic_dataset("mnist", SAMPLES, seed=5))
-
-
-def _epochs_lasting(seconds: float) -> int:
-    """Epochs of the small eigenbasis DAE that take about ``seconds`` here and now.
-
-    Interrupting a job needs it to run long enough on a fast machine, without making a slow
-    (or busy) one wait minutes; every run of a test module uses the same count.
-    """
-    from lindae.training import linear, linear_init
-
-    rng = np.random.default_rng(0)
-    eigenvalues = np.sort(rng.random(784))[::-1]
-    w1, w2 = linear_init.initial_weights(784, 8, 1e-2, 0, "DAE")
-    start = time.perf_counter()
-    linear.train_eigenbasis(eigenvalues, np.eye(784), w1, w2, 1e-3, 300, noise=0.5)
-    per_epoch = (time.perf_counter() - start) / 300
-    return int(np.clip(seconds / per_epoch, 2000, 100_000)) // 1000 * 1000
 
 
 def _override(root: Path, epochs: int) -> dict:
@@ -171,7 +155,7 @@ def prepared(tmp_path_factory):
     """A workdir with the data imported and the spectrum computed (copied per test)."""
     root = tmp_path_factory.mktemp("faults")
     _write_dataset(root)
-    write_yaml(root / "small.yaml", _override(root, _epochs_lasting(TRAINING_SECONDS)))
+    write_yaml(root / "small.yaml", _override(root, epochs_lasting(TRAINING_SECONDS)))
     _run(root, "--cores", "2", "results/spectra/mnist.npz")
     return root
 

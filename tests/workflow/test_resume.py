@@ -20,7 +20,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import snakemake, snakemake_command, synthetic_dataset, write_yaml
+from conftest import (
+    epochs_lasting,
+    snakemake,
+    snakemake_command,
+    synthetic_dataset,
+    write_yaml,
+)
 
 from lindae import io
 
@@ -31,18 +37,6 @@ LOG = "results/logs/train_linear/mnist_DAE.log"
 COMPARED = ("steps", "singular_values", "projections", "loss")
 POLL, PATIENCE = 0.02, 120.0
 TRAINING_SECONDS = 2.5  # the job to interrupt lasts about this long here
-
-
-def _epochs_lasting(seconds: float) -> int:
-    """Epochs of this small eigenbasis DAE that take about ``seconds`` on this machine now."""
-    from lindae.training import linear, linear_init
-
-    eigenvalues = np.sort(np.random.default_rng(0).random(784))[::-1]
-    w1, w2 = linear_init.initial_weights(784, 8, 1e-2, 0, "DAE")
-    start = time.perf_counter()
-    linear.train_eigenbasis(eigenvalues, np.eye(784), w1, w2, 1e-3, 300, noise=0.5)
-    per_epoch = (time.perf_counter() - start) / 300
-    return int(np.clip(seconds / per_epoch, 2000, 100_000)) // 1000 * 1000
 
 
 def _override(root: Path, epochs: int) -> dict:
@@ -115,7 +109,7 @@ def prepared(tmp_path_factory):
     """A workdir with the data imported and the spectrum computed (copied per run)."""
     root = tmp_path_factory.mktemp("resume")
     np.savez(root / "mnist.npz", **synthetic_dataset("mnist", SAMPLES, seed=5))
-    write_yaml(root / "small.yaml", _override(root, _epochs_lasting(TRAINING_SECONDS)))
+    write_yaml(root / "small.yaml", _override(root, epochs_lasting(TRAINING_SECONDS)))
     _run(root, "results/spectra/mnist.npz")
     return root
 
