@@ -69,8 +69,21 @@ def test_fingerprint_covers_settings_input_identity_and_code(tmp_path):
     code.write_text("x = 2\n")
     assert first != checkpoint.fingerprint({"lr": 0.1, "model": "DAE"}, [data], [code])
     code.write_text("x = 1\n")
-    os.utime(data, ns=(1, 1))  # rewritten input: another modification time
+    data.write_bytes(b"1235")  # other input data, same size
     assert first != checkpoint.fingerprint({"lr": 0.1, "model": "DAE"}, [data], [code])
+
+
+def test_an_input_rebuilt_with_the_same_bytes_keeps_the_fingerprint(tmp_path):
+    """An input written again (e.g. its source file was copied anew and the import reran) has
+    a new modification time but the same contents: the checkpoint must stay usable."""
+    data, code = tmp_path / "data.npz", tmp_path / "trainer.py"
+    data.write_bytes(b"1234" * 1000)
+    code.write_text("x = 1\n")
+    first = checkpoint.fingerprint({"lr": 0.1}, [data], [code])
+    data.unlink()
+    data.write_bytes(b"1234" * 1000)
+    os.utime(data, ns=(1, 1))
+    assert first == checkpoint.fingerprint({"lr": 0.1}, [data], [code])
 
 
 def test_atomic_save_leaves_no_partial_file_and_remove_deletes(tmp_path, monkeypatch):
@@ -128,9 +141,12 @@ def _interrupted_then_resumed(train, path, fields):
     with pytest.raises(Stop):
         train(checkpoint=first, progress=StopAt(STOP))
     assert path.is_file()
-    messages = []
+    messages, lines = [], []
     again = checkpoint.Checkpoint(path, "run", every_epochs=EVERY, report=messages.append)
-    run = train(checkpoint=again)
+    run = train(checkpoint=again, progress=ProgressMeter("test", EPOCHS, lines.append))
+    # the resumed run's first progress line shows the last recorded loss, not NaN
+    assert lines[0].startswith(f"test: epoch {STOP - STOP % EVERY + 1}/{EPOCHS}"), lines[0]
+    assert "loss nan" not in lines[0], lines[0]
     return {name: getattr(run, name) for name in fields}, run.extra, messages
 
 

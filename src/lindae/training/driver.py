@@ -180,6 +180,8 @@ def run_epochs(
         checkpoint.start(first)
     if progress is not None:
         progress.start(first)
+        if losses:  # resumed: the first line shows the last recorded loss, not NaN
+            progress.loss(losses[-1])
     start = time.perf_counter()
     for epoch in range(first, epochs + 1):
         if resumable and first < epoch < epochs and checkpoint.due(epoch):
