@@ -23,11 +23,14 @@ import pytest
 import yaml
 from conftest import ROOT, snakemake, synthetic_dataset, write_yaml
 
+from lindae.io import load_record
+
 pytestmark = pytest.mark.workflow
 
 QUICK = yaml.safe_load((ROOT / "config" / "quick.yaml").read_text())
 # The preset on less data and fewer epochs (training cost is about linear in both).
 SMALLER = {
+    "device": "cpu",  # the records below state it
     "datasets": {"mnist": {"subset": 1000}, "cifar10": {"subset": 500}},
     "linear": {"epochs": 1500, "sampled_noise": {"subset": 500, "epochs": 750}},
     "nonlinear": {"epochs": 100},
@@ -201,3 +204,58 @@ def test_fig5_quick_outputs(run_dir):
     figures = run_dir / "results" / "figures"
     for stem in ("fig5", "fig5_corrected", "fig5_sampled_noise", "spectra"):
         assert (figures / f"{stem}.png").stat().st_size > 500
+
+
+# --- every record states its own settings; provenance reports them (finding 11) ---------
+
+#: What each model was trained with: (noise, decay) of the linear models, (noise_std,
+#: weight_decay) of the ReLU ones, in the shipped config.
+LINEAR = {"AE": (0.0, 0.0), "WDAE": (0.0, 0.5), "DAE": (0.5, 0.0)}
+NONLINEAR = {"AE": (0.0, 0.0), "WDAE": (0.0, 0.0045), "DAE": (2.0, 0.0)}
+
+
+def _nulls(value, path="") -> list[str]:
+    """The paths of every null in a JSON value."""
+    if value is None:
+        return [path]
+    if isinstance(value, dict):
+        return [p for key, item in value.items() for p in _nulls(item, f"{path}.{key}")]
+    if isinstance(value, list):
+        return [p for index, item in enumerate(value) for p in _nulls(item, f"{path}[{index}]")]
+    return []
+
+
+def test_every_record_states_the_settings_of_its_own_model(run_dir):
+    results = run_dir / "results"
+    for dataset in ("mnist", "cifar10"):
+        for model, (noise, decay) in LINEAR.items():
+            meta = load_record(results / "linear" / f"{dataset}_{model}.npz")["metadata"]
+            assert (meta["model"], meta["noise"], meta["decay"]) == (model, noise, decay)
+            assert meta["seed"] == 321 and meta["dtype"] == "float32" and meta["device"] == "cpu"
+            assert meta["wall_seconds"] > 0 and "settings" not in meta
+        for model, (noise_std, weight_decay) in NONLINEAR.items():
+            meta = load_record(results / "nonlinear" / f"{dataset}_{model}.npz")["metadata"]
+            assert (meta["noise_std"], meta["weight_decay"]) == (noise_std, weight_decay)
+    sampled = load_record(results / "linear" / "mnist_DAE-sampled.npz")["metadata"]
+    assert (sampled["noise"], sampled["decay"], sampled["seed"], sampled["noise_seed"]) == (
+        0.5,
+        0.0,
+        321,
+        7,
+    )
+
+
+def test_provenance_reports_every_run_without_a_null(run_dir):
+    payload = json.loads((run_dir / "results" / "provenance.json").read_text())
+    runs = payload["training_runs"]
+    assert len(runs) == 2 * 3 + 1 + 2 * 3  # linear, sampled noise, ReLU
+    assert _nulls(runs) == []
+    for key, run in runs.items():
+        family, name = key.split("/")
+        model = name.split("_", 1)[1]
+        assert {"seed", "device", "dtype", "wall_seconds", "lr", "epochs"} <= set(run), key
+        if family == "linear" and model in LINEAR:
+            assert (run["noise"], run["decay"]) == LINEAR[model]
+        if family == "nonlinear":
+            assert (run["noise_std"], run["weight_decay"]) == NONLINEAR[model]
+    assert runs["linear/mnist_DAE-sampled"]["noise_seed"] == 7
