@@ -203,7 +203,11 @@ def mnist_mirror(tmp_path):
     return tmp_path / "mirror", md5, arrays
 
 
-def fetch(tmp_path, mirrors, md5, name="mnist", retries=1):
+#: The torchvision class of each paper dataset.
+TORCHVISION = {"mnist": "MNIST", "cifar10": "CIFAR10"}
+
+
+def fetch(tmp_path, mirrors, md5, name="mnist", retries=1, torchvision=None):
     out = tmp_path / "out"
     record = fetch_dataset(
         name,
@@ -213,6 +217,7 @@ def fetch(tmp_path, mirrors, md5, name="mnist", retries=1):
         out / f"{name}.npz",
         out / f"{name}_manifest.json",
         out / "scratch",
+        torchvision=torchvision or TORCHVISION[name],
         backoff=0,
     )
     return out, record

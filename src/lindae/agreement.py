@@ -18,7 +18,7 @@ from .models import linear_regularisers
 np = lazy_import("numpy")
 pd = lazy_import("pandas")
 
-__all__ = ["difference_stats", "mode_agreement", "linear_run_agreement"]
+__all__ = ["difference_stats", "mode_agreement", "trained_lr", "linear_run_agreement"]
 
 
 def difference_stats(predicted: np.ndarray, simulated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -63,6 +63,14 @@ def mode_agreement(
     )
 
 
+def trained_lr(linear: Mapping[str, Any], dataset: str, run: Mapping[str, Any]) -> float:
+    """The learning rate a linear run on ``dataset`` trained with: the config's number, or,
+    for ``linear.lr.<dataset>: auto``, the one derived from the spectrum and recorded in the
+    run (:func:`lindae.models.linear_learning_rate`)."""
+    lr = linear["lr"][dataset]
+    return run["metadata"]["lr"] if lr == "auto" else lr
+
+
 def linear_run_agreement(
     dataset: str,
     model: str,
@@ -74,7 +82,7 @@ def linear_run_agreement(
     """:func:`mode_agreement` of one trained linear model on modes i <= H, at the epochs that
     are multiples of ``record_every`` and the last one (the stable S7 from the run's own u0),
     so that the final values are the final epoch's whatever ``epochs`` is."""
-    lr, hidden = linear["lr"][dataset], linear["hidden"][dataset]
+    lr, hidden = trained_lr(linear, dataset, run), linear["hidden"][dataset]
     noise, decay = linear_regularisers(model, linear)
     keep = (run["steps"] % linear["record_every"] == 0) | (run["steps"] == linear["epochs"])
     t = run["steps"][keep].astype(float)

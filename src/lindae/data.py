@@ -1,13 +1,17 @@
-"""Real datasets (MNIST, CIFAR-10): their facts, one canonical ``.npz`` each, the data matrix.
+"""Image datasets: their shapes from the data, one canonical ``.npz`` each, the data matrix.
 
 Every later stage reads the same four uint8 arrays, whatever their origin:
 
 ``train_images``, ``test_images``
-    torchvision's layout: MNIST ``(N, 28, 28)``, CIFAR-10 ``(N, 32, 32, 3)`` (HWC, as
-    ``torchvision.datasets.CIFAR10(...).data``).
+    torchvision's layout: ``(N, H, W)`` (MNIST and its kin) or ``(N, H, W, C)`` (HWC, as
+    ``torchvision.datasets.CIFAR10(...).data``), the same image shape in both splits.
 ``train_labels``, ``test_labels``
-    class indices 0-9, shape ``(N,)``.
+    class indices, shape ``(N,)``.
 
+A dataset is named by the config (``datasets.<name>``), never here: its image shape and counts
+come from its arrays (or, before they exist, from the header of the ``.npz`` it is imported
+from, :func:`npz_facts`, or the facts of the torchvision class it is downloaded with,
+:data:`TORCHVISION`).
 :func:`import_dataset` validates a pre-extracted ``.npz`` holding the four arrays (for sites
 that have the pixels but not the original archives, e.g. CIFAR-10 without its tarball) and
 writes it, with a JSON manifest recording where the data came from, as the canonical file;
@@ -22,6 +26,7 @@ plausible-looking NaN or zero results). Never imports snakemake, torchvision or
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import logging
 import math
@@ -40,11 +45,13 @@ from .lazy import lazy_import
 np = lazy_import("numpy")
 
 __all__ = [
-    "DATASETS",
+    "TORCHVISION",
     "ARRAY_KEYS",
-    "DatasetInfo",
+    "TorchvisionClass",
+    "DatasetFacts",
     "DatasetFileError",
-    "dataset_info",
+    "torchvision_class",
+    "npz_facts",
     "validate_arrays",
     "check_images",
     "dataset_manifest",
@@ -57,14 +64,38 @@ LOG = logging.getLogger(__name__)  # a child of "lindae": lindae.io.job_log capt
 
 
 @dataclass(frozen=True)
-class DatasetInfo:
-    """Official facts about one dataset."""
+class TorchvisionClass:
+    """A torchvision dataset class lindae can download: how its files are laid out, and its
+    official split sizes (for the manifest's ``complete`` and checks before any download)."""
 
-    name: str
+    name: str  # the torchvision.datasets class
+    family: str  # "idx": MNIST-like gzipped IDX files; "cifar": one pickled-batch archive
+    image_shape: tuple[int, ...]
     train_count: int
     test_count: int
+    classes: int
+
+
+#: The supported torchvision classes (``datasets.<name>.torchvision``).
+TORCHVISION: dict[str, TorchvisionClass] = {
+    cls.name: cls
+    for cls in (
+        TorchvisionClass("MNIST", "idx", (28, 28), 60_000, 10_000, 10),
+        TorchvisionClass("FashionMNIST", "idx", (28, 28), 60_000, 10_000, 10),
+        TorchvisionClass("KMNIST", "idx", (28, 28), 60_000, 10_000, 10),
+        TorchvisionClass("CIFAR10", "cifar", (32, 32, 3), 50_000, 10_000, 10),
+        TorchvisionClass("CIFAR100", "cifar", (32, 32, 3), 50_000, 10_000, 100),
+    )
+}
+ARRAY_KEYS = ("train_images", "train_labels", "test_images", "test_labels")
+
+
+@dataclass(frozen=True)
+class DatasetFacts:
+    """What sizing a dataset's jobs needs before they run: training images and image shape."""
+
+    train_count: int
     image_shape: tuple[int, ...]
-    classes: int = 10
 
     @property
     def dimension(self) -> int:
@@ -72,23 +103,40 @@ class DatasetInfo:
         return math.prod(self.image_shape)
 
 
-DATASETS: dict[str, DatasetInfo] = {
-    "mnist": DatasetInfo("mnist", 60_000, 10_000, (28, 28)),
-    "cifar10": DatasetInfo("cifar10", 50_000, 10_000, (32, 32, 3)),
-}
-ARRAY_KEYS = ("train_images", "train_labels", "test_images", "test_labels")
-
-
 class DatasetFileError(ValueError, UserError):
     """A dataset ``.npz`` is unreadable or does not hold the expected arrays or pixels."""
 
 
-def dataset_info(name: str) -> DatasetInfo:
-    """The facts of dataset ``name``; ValueError naming the known ones otherwise."""
+def torchvision_class(name: str) -> TorchvisionClass:
+    """The facts of torchvision class ``name``; ValueError naming the supported ones."""
     try:
-        return DATASETS[name]
+        return TORCHVISION[name]
     except KeyError:
-        raise ValueError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}") from None
+        raise ValueError(
+            f"unsupported torchvision class {name!r}; supported: {', '.join(TORCHVISION)}"
+        ) from None
+
+
+def npz_facts(path: str | os.PathLike[str]) -> DatasetFacts | None:
+    """Training-image count and shape of a dataset ``.npz`` from its ``train_images`` header
+    alone (no numpy, no pixels read; a compressed archive works too); None when the file is
+    missing or holds no readable ``train_images.npy``."""
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open("train_images.npy") as member:
+            head = member.read(10)
+            if head[:6] != b"\x93NUMPY":
+                return None
+            size = int.from_bytes(head[8:10], "little")
+            if head[6] >= 2:  # format 2.0 and later: a 4-byte header length
+                head += member.read(2)
+                size = int.from_bytes(head[8:12], "little")
+            header = ast.literal_eval(member.read(size).decode("latin1"))
+        shape = tuple(int(n) for n in header["shape"])
+    except (OSError, KeyError, ValueError, SyntaxError, TypeError, zipfile.BadZipFile):
+        return None
+    if len(shape) < 3:
+        return None
+    return DatasetFacts(shape[0], shape[1:])
 
 
 # --------------------------------------------------------------------------------------------
@@ -96,10 +144,18 @@ def dataset_info(name: str) -> DatasetInfo:
 
 
 def validate_arrays(
-    name: str, arrays: Mapping[str, np.ndarray], source: str
+    name: str,
+    arrays: Mapping[str, np.ndarray],
+    source: str,
+    official: TorchvisionClass | None = None,
 ) -> dict[str, np.ndarray]:
-    """Check keys, dtype, shapes, counts and label range; errors name the source and key."""
-    info = dataset_info(name)
+    """Check keys, dtype, shapes and labels; errors name the source and the key.
+
+    The image shape comes from the data: ``(N, H, W)`` or ``(N, H, W, C)``, the same for both
+    splits, N >= 1, one uint8 label per image. With the torchvision class it came from
+    (``official``), the image shape, the split sizes and the label range must also be that
+    class's.
+    """
     missing = [key for key in ARRAY_KEYS if key not in arrays]
     if missing:
         raise DatasetFileError(
@@ -112,12 +168,21 @@ def validate_arrays(
                 f"{source}: {key} has dtype {arrays[key].dtype}, expected uint8 "
                 "(raw pixels 0-255 and class indices)"
             )
+    shape = tuple(arrays["train_images"].shape[1:])
+    if official is not None:
+        shape = official.image_shape
     for split in ("train", "test"):
         images, labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]
-        official = getattr(info, f"{split}_count")
-        expected = f"(N, {', '.join(map(str, info.image_shape))}) with 1 <= N <= {official}"
-        if images.shape[1:] != info.image_shape or not 1 <= images.shape[0] <= official:
-            layout = " (HWC, as torchvision's CIFAR10.data)" if name == "cifar10" else ""
+        limit = getattr(official, f"{split}_count", None)
+        if official is not None:
+            expected = f"(N, {', '.join(map(str, shape))}) with 1 <= N <= {limit}"
+        else:
+            expected = "(N, height, width) or (N, height, width, channels) with N >= 1"
+            if split == "test":
+                expected += f" and the images of train_images, {shape}"
+        fits = images.shape[1:] == shape and images.ndim in (3, 4) and len(images) >= 1
+        if not fits or (limit is not None and len(images) > limit):
+            layout = " (HWC, as torchvision's CIFAR10.data)" if len(shape) == 3 else ""
             raise DatasetFileError(
                 f"{source}: {split}_images has shape {images.shape}, expected {expected}{layout}"
             )
@@ -126,10 +191,10 @@ def validate_arrays(
                 f"{source}: {split}_labels has shape {labels.shape}, expected "
                 f"({images.shape[0]},) to match {split}_images"
             )
-        if labels.size and labels.max() >= info.classes:
+        if official is not None and labels.size and labels.max() >= official.classes:
             raise DatasetFileError(
                 f"{source}: {split}_labels holds {int(labels.max())}, expected class indices "
-                f"0-{info.classes - 1}"
+                f"0-{official.classes - 1} ({official.name})"
             )
     check_images(name, arrays["train_images"], source, "train_images")
     return {key: arrays[key] for key in ARRAY_KEYS}
@@ -163,15 +228,26 @@ def check_images(name: str, images: np.ndarray, source: str, what: str) -> None:
         )
 
 
-def dataset_manifest(name: str, method: str, arrays: Mapping[str, np.ndarray]) -> dict[str, Any]:
-    """The manifest fields every source shares: counts, completeness, shapes, dtype."""
-    info = dataset_info(name)
+def dataset_manifest(
+    name: str,
+    method: str,
+    arrays: Mapping[str, np.ndarray],
+    official: TorchvisionClass | None = None,
+) -> dict[str, Any]:
+    """The manifest fields every source shares: counts, shapes, dtype; with the torchvision
+    class the data come from, whether each split is complete (its official size)."""
     train, test = len(arrays["train_images"]), len(arrays["test_images"])
-    return {
+    record: dict[str, Any] = {
         "dataset": name,
         "method": method,
         "counts": {"train": train, "test": test},
-        "complete": {"train": train == info.train_count, "test": test == info.test_count},
+    }
+    if official is not None:
+        record["complete"] = {
+            "train": train == official.train_count,
+            "test": test == official.test_count,
+        }
+    return record | {
         "shapes": {key: list(arrays[key].shape) for key in ARRAY_KEYS},
         "dtype": "uint8",
     }
@@ -217,12 +293,14 @@ def import_dataset(
     npz_path: str | os.PathLike[str],
     destination: str | os.PathLike[str],
     manifest: str | os.PathLike[str],
+    torchvision: str | None = None,
 ) -> dict[str, Any]:
     """Validate a pre-extracted ``.npz`` and write it as the canonical arrays plus manifest.
 
     ``npz_path`` must hold ``train_images``, ``train_labels``, ``test_images`` and
-    ``test_labels``, all uint8, images in torchvision's layout (see the module docstring);
-    either split may be shorter than the official one (e.g. the first 1,000 CIFAR-10 test
+    ``test_labels``, all uint8, images in torchvision's layout (see the module docstring).
+    Given the ``torchvision`` class the pixels come from, they are checked against its facts
+    and either split may be shorter than the official one (e.g. the first 1,000 CIFAR-10 test
     images). The source is only read, so a read-only location works. The manifest records the
     source path and its sha256 (method ``"import"``). On failure raises
     :class:`DatasetFileError` naming the file, the array and what was expected, and leaves
@@ -231,8 +309,9 @@ def import_dataset(
     source = Path(npz_path)
     try:
         LOG.info("%s: importing %s", name, source)
-        arrays = validate_arrays(name, _read_npz(source), str(source))
-        record = dataset_manifest(name, "import", arrays) | {
+        official = torchvision_class(torchvision) if torchvision else None
+        arrays = validate_arrays(name, _read_npz(source), str(source), official)
+        record = dataset_manifest(name, "import", arrays, official) | {
             "source": str(source.resolve()),
             "sha256": _sha256(source),
         }
@@ -262,7 +341,7 @@ def load_training_matrix(
     if dtype.kind != "f":
         raise ValueError(f"dtype must be a floating type, got {dtype}")
     name = Path(npz_path).stem
-    rule = f"download_{name}" if name in DATASETS else None
+    rule = f"download_{name}"
     try:
         with np.load(npz_path, allow_pickle=False) as npz:
             images = npz["train_images"]

@@ -42,6 +42,7 @@ __all__ = [
     "rows_mem_mb",
     "data_job_mem_mb",
     "plot_job_mem_mb",
+    "dataset_job_mem_mb",
     "training_record_mb",
     "training_job_mem_mb",
     "figure_inches",
@@ -341,25 +342,58 @@ def _record_values(epochs: int, every: int, per_record: int, lagged: bool) -> in
     return records * per_record
 
 
-#: Measured memory (MB, ~2x headroom) of each training job with the paper's settings: data,
-#: model and a record of up to RECORD_ALLOWANCE_MB. A larger record adds its own size.
-TRAINING_BASE_MB = {
-    "train_linear": {"mnist": 1500, "cifar10": 2000},
-    "train_sampled_noise": {"mnist": 1500, "cifar10": 1500},
-    "train_nonlinear": {"mnist": 3000, "cifar10": 6000},
+#: Memory (MB) of a dataset job: a fixed part (Python, numpy, torch where imported) plus
+#: a multiple of the bytes of the arrays it holds, fitted with ~2x headroom to the jobs
+#: measured on MNIST and CIFAR-10 (:func:`dataset_job_mem_mb`).
+DATASET_JOB_MB = {
+    # rule: (fixed MB, multiple of the arrays' MB)
+    "download": (1000, 16),  # the four uint8 arrays (~1.2 x the training images' bytes)
+    "spectrum": (500, 2),  # X (N x D, float64) and four D x D float64 matrices
+    "train_linear": (1500, 7),  # the eigenvectors (D x D, float64); data space: 2 X
+    "train_sampled_noise": (1500, 1),  # X of the sampled subset and the eigenvectors
+    "train_nonlinear": (1000, 10),  # X and the hidden layer (float32), the eigenvectors
 }
 RECORD_ALLOWANCE_MB = 100
 
 
-def training_record_mb(rule: str, dataset: str, config: Mapping[str, Any]) -> int:
-    """Memory (MB) of the record a training job keeps: a list of arrays, then stacked."""
-    from .data import DATASETS  # pure Python facts (no numpy on import)
+def _arrays_mb(rule: str, dataset: str, config: Mapping[str, Any], shape: tuple) -> float:
+    """MB of the arrays a job of ``rule`` holds on a dataset of ``shape`` = (images, D)."""
+    images, d = shape
+    n = config["datasets"][dataset]["subset"]
+    if rule == "download":
+        values = 1.2 * images * d
+    elif rule == "spectrum":
+        values = 8 * (n * d + 4 * d * d)
+    elif rule == "train_linear":
+        values = 8 * d * d + (16 * n * d if config["linear"]["algorithm"] == "dataspace" else 0)
+    elif rule == "train_sampled_noise":
+        values = 8 * (config["linear"]["sampled_noise"]["subset"] * d + d * d)
+    elif rule == "train_nonlinear":
+        hidden = config["nonlinear"]["hidden"].get(dataset, 0)
+        values = 4 * n * (d + hidden) + 8 * d * d
+    else:
+        raise ValueError(f"no memory estimate for rule {rule!r}")
+    return values / 1e6
 
-    dimension = DATASETS[dataset].dimension
+
+def dataset_job_mem_mb(
+    rule: str, dataset: str, config: Mapping[str, Any], images: int, dimension: int
+) -> int:
+    """Estimated memory (MB) of a job of ``rule`` (``download``, ``spectrum`` or a training
+    rule) on ``dataset`` of ``images`` training images of ``dimension`` D pixels: fixed part
+    plus a multiple of its arrays (:data:`DATASET_JOB_MB`), to the nearest 500 MB (at least
+    500), from the sizes alone (whatever the dataset's name)."""
+    fixed, factor = DATASET_JOB_MB[rule]
+    mb = fixed + factor * _arrays_mb(rule, dataset, config, (images, dimension))
+    return max(500, 500 * round(mb / 500))
+
+
+def training_record_mb(rule: str, dataset: str, config: Mapping[str, Any], dimension: int) -> int:
+    """Memory (MB) of the record a training job keeps: a list of arrays, then stacked."""
     linear, nonlinear = config["linear"], config["nonlinear"]
     if rule in ("train_linear", "train_sampled_noise"):
         epochs = linear["epochs"] if rule == "train_linear" else linear["sampled_noise"]["epochs"]
-        per_record = linear["hidden"][dataset] + dimension  # singular values, projections
+        per_record = linear["hidden"].get(dataset, 0) + dimension  # singular values, projections
         values = _record_values(epochs, linear["record_every"], per_record, lagged=True)
     elif rule == "train_nonlinear":
         per_record = 2 * nonlinear["modes"] + 1  # faithful and clean metric, loss
@@ -369,8 +403,12 @@ def training_record_mb(rule: str, dataset: str, config: Mapping[str, Any]) -> in
     return math.ceil(2 * values * 8 / 1e6)
 
 
-def training_job_mem_mb(rule: str, dataset: str, config: Mapping[str, Any]) -> int:
-    """Estimated memory (MB) of training job ``rule`` on ``dataset``: the measured size of the
-    paper's settings, plus whatever its record needs beyond the allowance measured with it."""
-    record = training_record_mb(rule, dataset, config)
-    return TRAINING_BASE_MB[rule][dataset] + max(0, record - RECORD_ALLOWANCE_MB)
+def training_job_mem_mb(
+    rule: str, dataset: str, config: Mapping[str, Any], images: int, dimension: int
+) -> int:
+    """Estimated memory (MB) of training job ``rule`` on ``dataset`` (``images`` training
+    images of D = ``dimension``): :func:`dataset_job_mem_mb`, plus whatever its record needs
+    beyond the allowance measured with it."""
+    record = training_record_mb(rule, dataset, config, dimension)
+    base = dataset_job_mem_mb(rule, dataset, config, images, dimension)
+    return base + max(0, record - RECORD_ALLOWANCE_MB)

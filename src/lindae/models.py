@@ -5,8 +5,9 @@ regularisers a model uses is stated once, in :data:`MODELS`; the *amounts* come 
 config (``linear.noise``/``linear.decay`` for the linear models, ``nonlinear.noise_std``/
 ``nonlinear.weight_decay`` for the ReLU ones) and are mapped onto a model by
 :func:`regularisers`. Also here: the stability bound of full-batch gradient descent
-(:func:`linear_stability`, derived in its docstring) and the effective linear parameters of the
-ReLU models' loss, both facts about the models.
+(:func:`linear_stability`, derived in its docstring), the learning rate derived from it
+(:func:`auto_learning_rate`: ``linear.lr.<dataset>: auto``) and the effective linear
+parameters of the ReLU models' loss, all facts about the models.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ __all__ = [
     "StabilityBound",
     "linear_stability",
     "stability_bound",
+    "AutoLearningRate",
+    "auto_learning_rate",
+    "linear_learning_rate",
     "effective_linear_parameters",
     "nonlinear_stability",
     "nonlinear_stability_bound",
@@ -222,6 +226,70 @@ def stability_bound(
     """The value of :func:`linear_stability`: full-batch GD needs lr below it (1/lambda_bar_1
     for the AE and the DAE)."""
     return linear_stability(eigenvalues, noise, decay, hidden).value
+
+
+@dataclass(frozen=True)
+class AutoLearningRate:
+    """A learning rate derived from the data: ``fraction`` of the smallest stability bound
+    over the models (``bound``, that of ``model``), shared by every model of a dataset."""
+
+    value: float
+    fraction: float
+    bound: StabilityBound
+    model: str
+
+    def __str__(self) -> str:
+        return (
+            f"lr auto = {self.value:.6g} = {self.fraction:g} x bound {self.bound.value:.6g} "
+            f"(the smallest of the {', '.join(MODELS)} bounds, the {self.model}'s: "
+            f"{self.bound.formula}; {self.bound.terms})"
+        )
+
+
+def auto_learning_rate(
+    eigenvalues: float | Sequence[float],
+    noise: float,
+    decay: float,
+    hidden: int | None,
+    fraction: float,
+) -> AutoLearningRate:
+    """``fraction`` x min over the models of :func:`linear_stability` (each with its own
+    sigma^2 and gamma from :func:`regularisers`), so that AE, WDAE and DAE on one dataset
+    train with one learning rate below all three bounds. Raises ValueError unless
+    0 < ``fraction`` < 1 and some model's loss has curvature (a finite bound)."""
+    fraction = float(fraction)
+    if not 0.0 < fraction < 1.0:
+        raise ValueError(f"auto_lr_fraction = {fraction!r}: must be in (0, 1)")
+    bounds = {
+        name: linear_stability(eigenvalues, *regularisers(name, noise, decay), hidden)
+        for name in MODELS
+    }
+    binding = min(bounds, key=lambda name: bounds[name].value)
+    bound = bounds[binding]
+    if not math.isfinite(bound.value):
+        raise ValueError(
+            f"no learning rate can be derived: the loss has no curvature ({bound.terms}); "
+            "give linear.lr a number"
+        )
+    return AutoLearningRate(fraction * bound.value, fraction, bound, binding)
+
+
+def linear_learning_rate(
+    settings, eigenvalues: Sequence[float]
+) -> tuple[float, AutoLearningRate | None]:
+    """The learning rate a linear run on one dataset trains with, from its ``linear`` settings
+    (``lr`` and ``hidden`` of that dataset): ``lr`` itself when a number, else (``auto``)
+    :func:`auto_learning_rate` of the spectrum with ``auto_lr_fraction``, returned too."""
+    if settings["lr"] != "auto":
+        return float(settings["lr"]), None
+    auto = auto_learning_rate(
+        eigenvalues,
+        settings["noise"],
+        settings["decay"],
+        settings["hidden"],
+        settings["auto_lr_fraction"],
+    )
+    return auto.value, auto
 
 
 def effective_linear_parameters(

@@ -533,9 +533,10 @@ def test_job_memory_follows_the_settings(config):
     assert max(paper.values()) <= 1000  # the rules' measured floor: the paper's jobs unchanged
     config["fig2"]["epochs"] = 60000
     assert limits.data_job_mem_mb("fig2", config) == 300 + 3 * 10 * 2 * 60000 * 400 // 10**6
-    assert limits.training_job_mem_mb("train_linear", "mnist", config) == 1500
+    mnist = (60_000, 784)  # training images, D
+    assert limits.training_job_mem_mb("train_linear", "mnist", config, *mnist) == 1500
     config["linear"].update(epochs=100000, record_every=1)
-    assert limits.training_job_mem_mb("train_linear", "mnist", config) > 3000
+    assert limits.training_job_mem_mb("train_linear", "mnist", config, *mnist) > 3000
     config["style"]["dpi"] = 1200
     assert limits.plot_job_mem_mb("fig1", config) > 2000  # a 24000 x 12000 PNG
 

@@ -24,6 +24,7 @@ CONFIG_CASES = {
     "unknown-key-typo": (
         lambda c: c["linear"].update(epoch=10),
         "linear.epoch: unknown key (did you mean 'epochs'?); allowed keys here: algorithm, "
+        "auto_lr_fraction, "
         "decay, dtype, epochs, hidden, init, init_scale, lr, noise, record_every, "
         "sampled_noise, seed",
     ),
@@ -33,7 +34,67 @@ CONFIG_CASES = {
     ),
     "alpha-zero": (
         lambda c: c["linear"]["lr"].update(mnist=0),
-        "linear.lr.mnist = 0: must be > 0 (learning rate (> 0))",
+        "linear.lr.mnist = 0: must be > 0 (learning rate (> 0), or auto (auto_lr_fraction x the "
+        "stability bound))",
+    ),
+    "unsupported-torchvision-class": (
+        lambda c: c["datasets"]["mnist"].update(torchvision="EMNIST"),
+        "datasets.mnist.torchvision = 'EMNIST': must be one of 'MNIST', 'FashionMNIST', "
+        "'KMNIST', 'CIFAR10', 'CIFAR100', None (the torchvision.datasets class that downloads it)",
+    ),
+    "dataset-name": (
+        lambda c: c["datasets"].update(Fashion={"subset": 10}),
+        "datasets.Fashion: not a valid name, must match ^[a-z][a-z0-9_]*$ (a configured dataset "
+        "(a key of datasets))",
+    ),
+    "dataset-without-source": (
+        lambda c: (
+            c["datasets"].update(svhn={"subset": 10}),
+            c["linear"]["hidden"].update(svhn=8),
+            c["linear"]["lr"].update(svhn="auto"),
+        ),
+        "datasets.svhn: no source; set torchvision (the class that downloads it: MNIST, "
+        "FashionMNIST, KMNIST, CIFAR10, CIFAR100) or import_npz (a pre-extracted .npz)",
+    ),
+    "missing-hidden-of-a-dataset": (
+        lambda c: c["datasets"].update(fashion={"subset": 10, "import_npz": "/data/f.npz"}),
+        "linear.hidden.fashion: missing; every configured dataset needs its hidden units H "
+        "(e.g. 64)",
+    ),
+    "missing-lr-of-a-dataset": (
+        lambda c: c["datasets"].update(fashion={"subset": 10, "import_npz": "/data/f.npz"}),
+        "linear.lr.fashion: missing; give a learning rate (> 0) or auto (derived from the "
+        "spectrum: linear.auto_lr_fraction x the stability bound)",
+    ),
+    "lr-of-an-unknown-dataset": (
+        lambda c: c["linear"]["lr"].update(svhn=0.1),
+        "linear.lr.svhn: no dataset 'svhn' is configured (datasets: mnist, cifar10)",
+    ),
+    "lr-word": (
+        lambda c: c["linear"]["lr"].update(mnist="fast"),
+        "linear.lr.mnist = 'fast': 'fast' does not match '^auto$' (learning rate (> 0), or auto "
+        "(auto_lr_fraction x the stability bound))",
+    ),
+    "auto-lr-fraction": (
+        lambda c: c["linear"].update(auto_lr_fraction=1.0),
+        "linear.auto_lr_fraction = 1.0: must be < 1 (lr: auto = this fraction of the smallest "
+        "AE/WDAE/DAE stability bound)",
+    ),
+    "sampled-noise-on-an-unknown-dataset": (
+        lambda c: c["linear"]["sampled_noise"].update(datasets=["svhn"]),
+        "linear.sampled_noise.datasets: 'svhn' is not a configured dataset (datasets: mnist, "
+        "cifar10)",
+    ),
+    "torchvision-without-md5": (
+        lambda c: (
+            c["datasets"].update(
+                fashion={"subset": 10, "torchvision": "FashionMNIST", "mirrors": ["file:///m/"]}
+            ),
+            c["linear"]["hidden"].update(fashion=64),
+            c["linear"]["lr"].update(fashion="auto"),
+        ),
+        "datasets.fashion.md5: missing; give the md5 of every file torchvision's FashionMNIST "
+        "downloads (verified after each download)",
     ),
     "hidden-above-D": (
         lambda c: c["linear"]["hidden"].update(mnist=785),

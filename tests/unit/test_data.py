@@ -20,6 +20,7 @@ import pytest
 import yaml
 from conftest import (
     CONFIG,
+    TORCHVISION,
     fetch,
     md5_of,
     mnist_arrays,
@@ -30,7 +31,6 @@ from conftest import (
 
 from lindae.data import (
     ARRAY_KEYS,
-    DATASETS,
     DatasetFileError,
     import_dataset,
     load_training_matrix,
@@ -268,7 +268,7 @@ def test_import_rejects_bad_arrays(tmp_path, name, change, expected):
     value = changes[how](arrays[key])
     source = write_npz(tmp_path / "bad.npz", **_broken(arrays, key, value))
     with pytest.raises(DatasetFileError) as caught:
-        import_dataset(name, source, tmp_path / "out.npz", tmp_path / "out.json")
+        import_dataset(name, source, tmp_path / "out.npz", tmp_path / "out.json", TORCHVISION[name])
     message = str(caught.value)
     assert str(source) in message
     for part in expected:
@@ -369,7 +369,7 @@ def test_load_training_matrix_scales_and_flattens_row_major(tmp_path):
     arrays = mnist_arrays()
     path = write_npz(tmp_path / "mnist.npz", **arrays)
     matrix = load_training_matrix(path, 10)
-    assert matrix.shape == (10, DATASETS["mnist"].dimension)
+    assert matrix.shape == (10, 784)
     assert matrix.dtype == np.float64
     np.testing.assert_array_equal(matrix, arrays["train_images"][:10].reshape(10, 784) / 255.0)
     image = arrays["train_images"][3]
@@ -427,6 +427,7 @@ def test_resolve_settings_keeps_only_the_source(default_config):
     settings = dict(default_config["datasets"]["cifar10"], **offline["datasets"]["cifar10"])
     resolved = resolve_settings(settings, "/data")
     assert resolved == {
+        "torchvision": "CIFAR10",
         "mirrors": ["https://www.cs.toronto.edu/~kriz/"],
         "md5": default_config["datasets"]["cifar10"]["md5"],
         "import_npz": "/data/CIFAR10/cifar10-train50000-test1000.npz",
@@ -496,7 +497,7 @@ def test_real_mnist_through_a_file_mirror(tmp_path, default_config):
 @needs_real_data
 def test_real_cifar10_import(tmp_path):
     source = Path(REAL_DATA) / "CIFAR10" / "cifar10-train50000-test1000.npz"
-    record = import_dataset("cifar10", source, tmp_path / "c.npz", tmp_path / "c.json")
+    record = import_dataset("cifar10", source, tmp_path / "c.npz", tmp_path / "c.json", "CIFAR10")
     assert record["shapes"]["train_images"] == [50_000, 32, 32, 3]
     assert record["counts"] == {"train": 50_000, "test": 1_000}
     assert record["complete"] == {"train": True, "test": False}

@@ -148,6 +148,7 @@ def _fetch_with_limits(tmp_path, mirrors, md5, **limits):
         out / "mnist.npz",
         out / "mnist_manifest.json",
         out / "scratch",
+        torchvision="MNIST",
         backoff=0,
         **limits,
     )

@@ -157,9 +157,15 @@ sys.path.insert(0, str(LIBRARY_ROOT))
 try:
     from lindae.workflow.captions import claims_summary
     from lindae.workflow.code_deps import job_path, library_dependencies
-    from lindae.workflow.cost import estimate_lines
+    from lindae.workflow.config_datasets import PAPER_DATASETS, configured_facts
+    from lindae.workflow.cost import download_minutes, estimate_lines, runtime_minutes
     from lindae.workflow.rates import measure_rates, prefetch_torch
-    from lindae.limits import data_job_mem_mb, plot_job_mem_mb, training_job_mem_mb
+    from lindae.limits import (
+        data_job_mem_mb,
+        dataset_job_mem_mb,
+        plot_job_mem_mb,
+        training_job_mem_mb,
+    )
     from lindae.workflow.config import ConfigError, check_config
     from lindae.workflow.download import (
         describe_source,
@@ -184,7 +190,10 @@ if isinstance(config.get("figures"), list):
         for f in config["figures"]
     ]
 RESULTS = config.get("results_dir", "results")
-DATASETS = ["mnist", "cifar10"]
+# Every configured dataset (download, spectrum and training rules); the paper's Figs 5-6 and
+# their companions (spectra, sampled noise) keep their published layout on these two.
+DATASETS = list(config["datasets"]) if isinstance(config.get("datasets"), dict) else []
+PAPER_DATASETS = list(PAPER_DATASETS)  # ["mnist", "cifar10"]
 
 
 def fail(message):
@@ -469,15 +478,97 @@ def report_failed_claims():
         print(claims_summary(pd.read_csv(path)), file=sys.stderr)
 
 
+def dataset_entry(section, dataset):
+    """``config[section][dataset]`` of a per-dataset map (e.g. ``linear.hidden``); a missing
+    entry stops here, naming the key, before any job."""
+    path, values = section.split("."), config
+    for part in path:
+        values = values[part]
+    if dataset not in values:
+        fail(
+            f"{section}.{dataset}: missing; a job on dataset {dataset} needs it "
+            "(config/README.md)"
+        )
+    return values[dataset]
+
+
 def linear_settings(dataset=None):
     """The `linear` config the paper's models depend on (not the sampled-noise extra); for one
-    dataset, only its own hidden size and learning rate, so other datasets' edits rerun nothing.
+    dataset, only its own hidden size and learning rate, so other datasets' edits rerun nothing
+    (auto_lr_fraction only where its lr is auto, the job then derives it from the spectrum).
     """
     settings = {k: v for k, v in config["linear"].items() if k != "sampled_noise"}
     if dataset is not None:
-        settings["hidden"] = settings["hidden"][dataset]
-        settings["lr"] = settings["lr"][dataset]
+        settings["hidden"] = dataset_entry("linear.hidden", dataset)
+        settings["lr"] = dataset_entry("linear.lr", dataset)
+    if dataset is not None and settings["lr"] != "auto":
+        del settings["auto_lr_fraction"]
     return settings
+
+
+def missing_paper_datasets():
+    """The paper's datasets (Figs 5-6) that are not configured."""
+    return [name for name in PAPER_DATASETS if name not in DATASETS]
+
+
+def check_paper_datasets(needed=False):
+    """Stop, naming them, when Figs 5 or 6 are asked for (``figures``, or a job of theirs is
+    ``needed``) and a paper dataset is not configured: their layout is the published one.
+    """
+    missing = missing_paper_datasets()
+    asked = needed or {5, 6} & set(config["figures"])
+    if missing and asked:
+        fail(
+            f"datasets.{missing[0]}: missing; Figs 5-6 draw the paper's datasets "
+            f"({', '.join(PAPER_DATASETS)}): configure {', '.join(missing)} or leave 5 and 6 "
+            "out of figures"
+        )
+    return []
+
+
+# --- sizes of the dataset jobs, from each dataset's size (lindae.workflow.config_datasets) --
+
+_FACTS = {}
+
+
+def dataset_facts(dataset):
+    """Training-set size and image shape of ``dataset`` (None while its import file is
+    missing), read once, after the config was checked."""
+    if not _FACTS:
+        _FACTS.update(configured_facts(config))
+    return _FACTS.get(dataset)
+
+
+def dataset_mem_mb(rule, dataset):
+    """Memory (MB) of a job of ``rule`` (download, spectrum, training) on ``dataset``."""
+    facts = dataset_facts(dataset)
+    if facts is None:  # its import file is missing: Snakemake names it, nothing runs
+        return 1000
+    size = (facts.train_count, facts.dimension)
+    if rule.startswith("train_"):
+        return training_job_mem_mb(rule, dataset, config, *size)
+    return dataset_job_mem_mb(rule, dataset, config, *size)
+
+
+def dataset_runtime(rule, floor):
+    """Time limit (min) of the jobs of ``rule``: from their estimate (lindae.workflow.cost),
+    at least ``floor``."""
+    return lambda wildcards: runtime_minutes(rule, wildcards, config, floor)
+
+
+def download_runtime(dataset):
+    """Time limit (min) of downloading ``dataset``: from the size of its images."""
+    facts = dataset_facts(dataset)
+    return download_minutes(facts.train_count, facts.dimension) if facts else 30
+
+
+def plot_style():
+    """The config's ``style`` for the plot jobs, with each dataset's title
+    (``datasets.<name>.title``, else its name) for the figures' panel titles."""
+    titles = {
+        name: entry.get("title", name) for name, entry in config["datasets"].items()
+    }
+    return {**config["style"], "dataset_titles": titles}
 
 
 def checkpoint_path(rule, wildcards):
@@ -497,13 +588,13 @@ def nonlinear_settings(dataset=None):
     """The `nonlinear` config; for one dataset with its own hidden size only."""
     settings = dict(config["nonlinear"])
     if dataset is not None:
-        settings["hidden"] = settings["hidden"][dataset]
+        settings["hidden"] = dataset_entry("nonlinear.hidden", dataset)
     return settings
 
 
 def nonlinear_runs():
     """(dataset, model) pairs and the training records of Fig. 6, in matching order."""
-    keys = [[dataset, model] for dataset in DATASETS for model in MODELS]
+    keys = [[dataset, model] for dataset in PAPER_DATASETS for model in MODELS]
     return keys, [
         f"{RESULTS}/nonlinear/{dataset}_{model}.npz" for dataset, model in keys
     ]
@@ -511,7 +602,7 @@ def nonlinear_runs():
 
 def linear_runs():
     """(dataset, model) pairs and the training records of Fig. 5, in matching order."""
-    keys = [[dataset, model] for dataset in DATASETS for model in MODELS]
+    keys = [[dataset, model] for dataset in PAPER_DATASETS for model in MODELS]
     return keys, [f"{RESULTS}/linear/{dataset}_{model}.npz" for dataset, model in keys]
 
 
@@ -552,9 +643,11 @@ def figure_inputs(kinds, trainer):
     """(files by kind, load_inputs arguments) of the upstream artefacts a job needs."""
     runs = {"linear": linear_runs, "nonlinear": nonlinear_runs}.get(trainer)
     files, keys = {}, {}
+    if kinds and missing_paper_datasets():  # such a job, when asked for, stops: named
+        files["datasets"] = lambda wildcards: check_paper_datasets(needed=True)
     if "spectra" in kinds:
-        files["spectra"] = [f"{RESULTS}/spectra/{d}.npz" for d in DATASETS]
-        keys["spectra"] = dict(zip(DATASETS, map(host_path, files["spectra"])))
+        files["spectra"] = [f"{RESULTS}/spectra/{d}.npz" for d in PAPER_DATASETS]
+        keys["spectra"] = dict(zip(PAPER_DATASETS, map(host_path, files["spectra"])))
     if "runs" in kinds:
         run_keys, files["runs"] = runs()
         keys["runs"] = list(zip(map(tuple, run_keys), map(host_path, files["runs"])))

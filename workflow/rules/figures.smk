@@ -110,7 +110,7 @@ rule figure_plot:
         stem="{stem}",
         variant=plot_variant,
         settings=lambda wildcards: REGISTRY[wildcards.stem].settings(config),
-        style=config["style"],
+        style=plot_style(),
     message:
         sized("{params.stem}{wildcards.suffix} ({params.variant}): drawing PDF and PNG")
     script:

@@ -16,10 +16,10 @@ rule spectrum:
         "../../envs/data.yaml"
     threads: 2
     resources:
-        mem_mb=lambda wildcards: 1000 if wildcards.dataset == "mnist" else 2500,
-        runtime=10,
+        mem_mb=lambda wildcards: dataset_mem_mb("spectrum", wildcards.dataset),
+        runtime=dataset_runtime("spectrum", floor=10),
     params:
-        subset=lambda wildcards: config["datasets"][wildcards.dataset]["subset"],
+        subset=lambda wildcards: dataset_entry("datasets", wildcards.dataset)["subset"],
     message:
         sized(
             "Spectrum of {wildcards.dataset}: X^T X / N (float64) and its eigendecomposition"

@@ -17,10 +17,8 @@ rule train_linear:
         "../../envs/train.yaml"
     threads: 2
     resources:
-        mem_mb=lambda wildcards: training_job_mem_mb(
-            "train_linear", wildcards.dataset, config
-        ),
-        runtime=lambda wildcards: 10 if wildcards.dataset == "mnist" else 20,
+        mem_mb=lambda wildcards: dataset_mem_mb("train_linear", wildcards.dataset),
+        runtime=dataset_runtime("train_linear", floor=10),
         gpu=gpu_request("train_linear"),
     params:
         settings=lambda wildcards: linear_settings(wildcards.dataset),
@@ -44,6 +42,7 @@ rule train_linear:
 
 rule train_sampled_noise:
     input:
+        spectrum=f"{RESULTS}/spectra/{{dataset}}.npz",
         arrays=f"{RESULTS}/data/{{dataset}}.npz",
         code=code_inputs("train_sampled_noise"),
     output:
@@ -56,10 +55,10 @@ rule train_sampled_noise:
         "../../envs/train.yaml"
     threads: 2
     resources:
-        mem_mb=lambda wildcards: training_job_mem_mb(
-            "train_sampled_noise", wildcards.dataset, config
+        mem_mb=lambda wildcards: dataset_mem_mb(
+            "train_sampled_noise", wildcards.dataset
         ),
-        runtime=15,
+        runtime=dataset_runtime("train_sampled_noise", floor=15),
         gpu=gpu_request("train_sampled_noise"),
     params:
         settings=lambda wildcards: linear_settings(wildcards.dataset),
@@ -97,10 +96,8 @@ rule train_nonlinear:
         "../../envs/train.yaml"
     threads: 2
     resources:
-        mem_mb=lambda wildcards: training_job_mem_mb(
-            "train_nonlinear", wildcards.dataset, config
-        ),
-        runtime=lambda wildcards: 60 if wildcards.dataset == "mnist" else 240,
+        mem_mb=lambda wildcards: dataset_mem_mb("train_nonlinear", wildcards.dataset),
+        runtime=dataset_runtime("train_nonlinear", floor=60),
         gpu=gpu_request("train_nonlinear"),
     params:
         settings=lambda wildcards: nonlinear_settings(wildcards.dataset),

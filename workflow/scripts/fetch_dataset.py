@@ -1,4 +1,4 @@
-"""Rules download_mnist / download_cifar10: one dataset's canonical arrays and manifest.
+"""Rules download_<dataset>: one configured dataset's canonical arrays and manifest.
 
 Imports ``import_npz`` when the config sets it, else downloads through torchvision from the
 configured mirrors into a scratch folder beside the output (removed afterwards).
@@ -26,7 +26,13 @@ output = snakemake.output
 with job_log(snakemake.log[0]) as log:
     log.info("%s: settings %s", name, dict(settings))
     if settings["import_npz"]:
-        import_dataset(name, settings["import_npz"], output.arrays, output.manifest)
+        import_dataset(
+            name,
+            settings["import_npz"],
+            output.arrays,
+            output.manifest,
+            settings["torchvision"],
+        )
     else:
         scratch = Path(output.arrays).with_name(f".{name}_download")
         shutil.rmtree(scratch, ignore_errors=True)  # left behind by a killed job, if any
@@ -38,6 +44,7 @@ with job_log(snakemake.log[0]) as log:
             output.arrays,
             output.manifest,
             scratch,
+            torchvision=settings["torchvision"],
             **snakemake.params.limits,  # stall_seconds, deadline_seconds
         )
     log.info("%s: wrote %s and %s", name, output.arrays, output.manifest)

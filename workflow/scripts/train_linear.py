@@ -19,7 +19,7 @@ import torch
 
 from lindae.data import load_training_matrix
 from lindae.io import job_log
-from lindae.models import linear_regularisers
+from lindae.models import linear_learning_rate, linear_regularisers
 from lindae.spectra import load_spectrum
 from lindae.training import linear, linear_init
 from lindae.training.driver import record_steps, resolve_device
@@ -47,6 +47,10 @@ with job_log(snakemake.log[0]) as log:
     # the record states exactly what this model was trained with: its own noise and decay
     # (the AE: 0 and 0), not the config's amounts for the other models
     trained = {k: v for k, v in settings.items() if k not in ("noise", "decay")}
+    lr, auto = linear_learning_rate(settings, spectrum.eigenvalues)
+    if auto is not None:  # linear.lr.<dataset>: auto, the same for the dataset's models
+        log.info("%s", auto)
+        trained.update(lr=lr, lr_source="auto", lr_rule=str(auto))
     progress, checkpoint = monitoring(
         f"{snakemake.rule} {wildcards.dataset} {wildcards.model}",
         settings["epochs"],
@@ -58,7 +62,7 @@ with job_log(snakemake.log[0]) as log:
         [*snakemake.input.code, Path(snakemake.scriptdir, "train_linear.py")],
     )
     common = dict(
-        lr=settings["lr"],
+        lr=trained["lr"],
         epochs=settings["epochs"],
         decay=decay,
         noise=noise,

@@ -23,8 +23,8 @@ import torch
 
 from lindae.data import load_training_matrix
 from lindae.io import job_log
-from lindae.models import linear_regularisers
-from lindae.spectra import second_moment_spectrum
+from lindae.models import linear_learning_rate, linear_regularisers
+from lindae.spectra import load_spectrum, second_moment_spectrum
 from lindae.training import linear, linear_init
 from lindae.training.driver import record_steps, resolve_device
 from lindae.workflow.device import require_visible_gpu
@@ -43,8 +43,16 @@ with job_log(snakemake.log[0]) as log:
     )
     u0 = linear_init.authors_u0(w1, w2, params.u0_top_k)
     noise, _ = linear_regularisers("DAE", settings)
+    # linear.lr.<dataset>: auto is derived from the dataset's spectrum, as for its Fig. 5 runs
+    lr, auto = linear_learning_rate(settings, load_spectrum(snakemake.input.spectrum).eigenvalues)
+    origin = {}
+    if auto is not None:
+        log.info("%s", auto)
+        origin = dict(lr_source="auto", lr_rule=str(auto))
+    else:
+        lr = settings["lr"]
     common = dict(
-        lr=settings["lr"],
+        lr=lr,
         epochs=sampled["epochs"],
         noise=noise,
         steps=record_steps(sampled["epochs"], settings["record_every"]),
@@ -58,8 +66,8 @@ with job_log(snakemake.log[0]) as log:
         log,
         params.monitoring,
         params.checkpoint,
-        dict(settings, sampled=sampled, noise=noise, model="DAE", device=device),
-        [snakemake.input.arrays],
+        dict(settings, lr=lr, sampled=sampled, noise=noise, model="DAE", device=device),
+        [snakemake.input.arrays, snakemake.input.spectrum],
         [*snakemake.input.code, Path(snakemake.scriptdir, "train_sampled_noise.py")],
     )
     marginal = linear.train_eigenbasis(
@@ -90,7 +98,8 @@ with job_log(snakemake.log[0]) as log:
         model="DAE",
         variant="sampled_noise",
         dataset=wildcards.dataset,
-        lr=settings["lr"],
+        lr=lr,
+        **origin,
         hidden=settings["hidden"],
         noise=noise,
         decay=0.0,

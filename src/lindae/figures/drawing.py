@@ -14,9 +14,7 @@ from ..tables import select
 np = lazy_import("numpy")
 pd = lazy_import("pandas")
 
-__all__ = ["pyplot", "wide", "legend_once", "shade", "dataset_title", "DATASET_TITLES"]
-
-DATASET_TITLES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
+__all__ = ["pyplot", "wide", "legend_once", "shade", "dataset_title"]
 
 
 def pyplot() -> Any:
@@ -30,9 +28,10 @@ def pyplot() -> Any:
     return matplotlib.pyplot
 
 
-def dataset_title(dataset: str) -> str:
-    """How a dataset is named on a figure (its config name when it has no known title)."""
-    return DATASET_TITLES.get(dataset, dataset)
+def dataset_title(dataset: str, style: Mapping[str, Any] | None = None) -> str:
+    """How a dataset is named on a figure: its ``datasets.<name>.title``, which the plot jobs
+    hand over in ``style["dataset_titles"]``, else its config name."""
+    return dict((style or {}).get("dataset_titles", {})).get(dataset, dataset)
 
 
 def wide(table: pd.DataFrame, **conditions: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -266,7 +266,7 @@ class Fig6(Figure):
                 ticks = np.linspace(1, int(curves["epoch"].max()), 6)
                 labels = [f"{round(v):d}" for v in np.linspace(0, int(settings["epochs"]), 6)]
                 ax.set_xticks(ticks, labels)
-            ax.set_title(dataset_title(dataset))
+            ax.set_title(dataset_title(dataset, style))
             ax.set_xlabel("t (epoch)")
         axes[0, 0].set_ylabel("Mapping")
         legend_once(axes[0, 0], loc="lower right")

@@ -155,7 +155,7 @@ class SampledNoise(Figure):
                         label=model,
                     )
             legend_once(ax, loc="lower right")
-            ax.set_title(f"{dataset_title(dataset)}: noise drawn every epoch")
+            ax.set_title(f"{dataset_title(dataset, style)}: noise drawn every epoch")
             ax.set_xlabel("t (epoch)")
         axes[0, 0].set_ylabel(r"$v_i^\top W v_i$")
         return figure

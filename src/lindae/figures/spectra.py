@@ -63,7 +63,7 @@ class Spectra(Figure):
                 positive["run"],
                 positive["value"],
                 color=color,
-                label=f"{dataset_title(dataset)} (N = {n_samples:,})",
+                label=f"{dataset_title(dataset, style)} (N = {n_samples:,})",
             )
         ax.axhline(
             settings["decay"],

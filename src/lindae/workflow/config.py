@@ -86,6 +86,9 @@ def _coerced(value: Any, types: set[str]) -> Any:
     """``value`` as the type the schema expects, where that is unambiguous; else unchanged."""
     if isinstance(value, float) and "integer" in types and "number" not in types:
         return int(value) if value.is_integer() else value  # 1.0e4 in a YAML file
+    if isinstance(value, str) and {"number", "string"} <= types:  # a number or a word (auto)
+        converted = _coerced(value, types - {"string"})
+        return value if isinstance(converted, str) else converted
     if not isinstance(value, str) or "string" in types - {"null"}:
         if isinstance(value, str) and "null" in types and value.strip() in _NULLS:
             return None  # a path or null: "null" names no file
@@ -210,6 +213,9 @@ def _describe(error: jsonschema.ValidationError, schema: Mapping[str, Any]) -> s
     key = _key(error.absolute_path)
     description = error.schema.get("description")
     about = f" ({description})" if description else ""
+    if "propertyNames" in error.schema_path:  # a key (e.g. a dataset's name), not a value
+        rule = error.schema.get("pattern", "")
+        return f"{key}.{error.instance}: not a valid name, must match {rule}{about}"
     if error.validator == "required":
         return f"{key}: {error.message}"
     return f"{key} = {_shown(error.instance)}: {_allowed(error)}{about}"

@@ -18,56 +18,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from lindae import limits
-from lindae.data import DATASETS
+from lindae.workflow.config_datasets import dataset_problems
 from lindae.workflow.config_limits import descent_problems, image_problems, size_problems
 
 __all__ = ["semantic_problems"]
 
 
 def _dataset_problems(config: Mapping[str, Any]) -> list[str]:
-    """Sources, subsets, hidden sizes and modes against each dataset's facts."""
-    problems = []
-    for name, info in DATASETS.items():
-        size, dimension = info.train_count, info.dimension
-        source = config.get("datasets", {}).get(name, {})
-        if "mirrors" in source and not source["mirrors"] and not source.get("import_npz"):
-            problems.append(
-                f"datasets.{name}.mirrors = []: must list at least one mirror (http(s):// or "
-                f"file://) while datasets.{name}.import_npz is null; or set import_npz to a "
-                "pre-extracted .npz"
-            )
-        subset = source.get("subset")
-        if subset is not None and subset > size:
-            problems.append(
-                f"datasets.{name}.subset = {subset}: must be <= {size} "
-                f"(the {name} training-set size)"
-            )
-        hidden = config.get("linear", {}).get("hidden", {}).get(name)
-        if hidden is not None and hidden > dimension:
-            problems.append(f"linear.hidden.{name} = {hidden}: must be <= D = {dimension}")
-        wide = config.get("nonlinear", {}).get("hidden", {}).get(name)
-        if wide is not None and wide > dimension:
-            problems.append(f"nonlinear.hidden.{name} = {wide}: must be <= D = {dimension}")
-        modes = config.get("fig5", {}).get("modes", [])
-        if hidden is not None and modes and max(modes) > hidden:
-            problems.append(
-                f"fig5.modes = {modes}: every mode must be <= linear.hidden.{name} "
-                f"= {hidden} (only H modes can be learned)"
-            )
-        sampled = config.get("linear", {}).get("sampled_noise", {})
-        if sampled.get("subset") is not None and sampled["subset"] > size:
-            problems.append(
-                f"linear.sampled_noise.subset = {sampled['subset']}: must be <= "
-                f"{size} (the smallest training set it may use)"
-            )
-            break
-    sampled = config.get("linear", {}).get("sampled_noise", {})
-    if sampled.get("enabled") and sampled.get("datasets") == []:
-        problems.append(
-            "linear.sampled_noise.datasets = []: must name at least one of "
-            f"{', '.join(DATASETS)} while linear.sampled_noise.enabled is true "
-            "(or set enabled: false)"
-        )
+    """The dataset entries and per-dataset settings (:mod:`lindae.workflow.config_datasets`),
+    and the Fig. 3 rate grid."""
+    problems = dataset_problems(config)
     grid = config.get("fig3", {}).get("rate_grid", {})
     if {"start", "stop"} <= grid.keys() and grid["stop"] <= grid["start"]:
         problems.append(
@@ -84,7 +44,7 @@ def _rank_problems(config: Mapping[str, Any]) -> list[str]:
     modes = config["fig5"]["modes"]
     sampled = config["linear"]["sampled_noise"]
     tracked = config["nonlinear"]["modes"]
-    for name in DATASETS:
+    for name in config["datasets"]:
         subset = config["datasets"][name]["subset"]
         if max(modes) > subset:
             problems.append(
@@ -98,8 +58,8 @@ def _rank_problems(config: Mapping[str, Any]) -> list[str]:
                 f"{sampled['subset']} images of linear.sampled_noise.subset (its figure draws "
                 f"these modes); use modes <= {sampled['subset']} or a larger subset"
             )
-        hidden = config["nonlinear"]["hidden"][name]
-        if tracked > min(hidden, subset):
+        hidden = config["nonlinear"]["hidden"].get(name)
+        if hidden is not None and tracked > min(hidden, subset):
             problems.append(
                 f"nonlinear.modes = {tracked}: must be <= nonlinear.hidden.{name} = {hidden} "
                 f"and <= datasets.{name}.subset = {subset} (a network of H hidden units on N "

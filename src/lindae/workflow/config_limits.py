@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from lindae import limits
-from lindae.data import DATASETS
+from lindae.workflow.config_datasets import configured_facts
 
 __all__ = ["size_problems", "image_problems", "descent_problems"]
 
@@ -135,15 +135,20 @@ def size_problems(config: Mapping[str, Any], max_mem_mb: int, max_table_mb: int)
     trained = [("train_linear", "linear"), ("train_nonlinear", "nonlinear")]
     if config["linear"]["sampled_noise"]["enabled"]:
         trained.append(("train_sampled_noise", "linear"))
+    facts = configured_facts(config)
     for rule, section in trained:
         every = config[section]["record_every"]
-        for dataset in DATASETS:
-            mem = limits.training_job_mem_mb(rule, dataset, config)
+        for dataset, known in facts.items():
+            if known is None:
+                continue  # sized once its import file exists
+            size = (known.train_count, known.dimension)
+            mem = limits.training_job_mem_mb(rule, dataset, config, *size)
             if mem <= max_mem_mb:
                 continue
             # the record shrinks in proportion to the interval between records
-            record = limits.training_record_mb(rule, dataset, config)
-            room = max_mem_mb - limits.TRAINING_BASE_MB[rule][dataset] + limits.RECORD_ALLOWANCE_MB
+            record = limits.training_record_mb(rule, dataset, config, known.dimension)
+            base = limits.dataset_job_mem_mb(rule, dataset, config, *size)
+            room = max_mem_mb - base + limits.RECORD_ALLOWANCE_MB
             needed = math.ceil(every * record / max(1, room))
             problems.append(
                 f"{section}.record_every = {every}: the {rule} record on {dataset} would need "

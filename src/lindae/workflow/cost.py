@@ -15,12 +15,13 @@ up to ``--cores`` (:func:`wall_seconds`). Plain Python: never imports snakemake,
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from lindae.data import DATASETS
 from lindae.limits import data_job_mem_mb
+from lindae.workflow.config_datasets import configured_facts
 from lindae.workflow.rates import Rates
 
 __all__ = [
@@ -35,6 +36,9 @@ __all__ = [
     "estimate_lines",
     "format_seconds",
     "SUGGEST_QUICK_SECONDS",
+    "REFERENCE_RATES",
+    "runtime_minutes",
+    "download_minutes",
 ]
 
 #: Stages of a run, in the order their jobs can start.
@@ -48,8 +52,6 @@ STAGES = (
     "report",
 )
 _RULE_STAGES = {
-    "download_mnist": "data",
-    "download_cifar10": "data",
     "data": "data",  # the benchmark folder of the download rules
     "spectrum": "spectra",
     "train_linear": "linear training",
@@ -92,17 +94,33 @@ TRAINING_START_SECONDS = 2.0
 TORCH_IMPORT_SECONDS = 2.0
 #: Start-up of a spectrum job (Python, numpy, reading the dataset).
 SPECTRUM_START_SECONDS = 0.8
-#: Importing a dataset: decoding its files and writing the canonical arrays.
-DATA_SECONDS = {"mnist": 4.0, "cifar10": 3.5}
+#: Importing a dataset: decoding its files and writing the canonical arrays (3.5-4 s measured
+#: for MNIST and CIFAR-10).
+DATA_SECONDS = 4.0
 #: A table or plot job: Python, numpy, pandas, matplotlib; plus seconds per table row.
 TABLE_SECONDS, PLOT_SECONDS, ROW_SECONDS = 3.0, 4.0, 2e-6
 #: The claims and the provenance record.
 REPORT_SECONDS = {"claims": 4.0, "provenance": 3.0}
 
 
+#: A slow machine (2 cores, no GPU) by which the jobs' time limits (``runtime``) are set.
+REFERENCE_RATES = Rates(
+    gemm=1.5e11,
+    double=5e10,
+    normals=6e8,
+    latency=2e-5,
+    library="torch",
+    threads=2,
+    torch_import=3.0,
+)
+
+
 def stage_of(rule: str) -> str:
-    """The stage of a rule (or of a benchmark folder named after one): figure jobs
-    (``figN_data``, ``figN_agreement``, ``figure_plot``) are "figures/tables"."""
+    """The stage of a rule (or of a benchmark folder named after one): ``download_<dataset>``
+    is "data"; figure jobs (``figN_data``, ``figN_agreement``, ``figure_plot``) are
+    "figures/tables"."""
+    if rule.startswith("download_"):
+        return "data"
     return _RULE_STAGES.get(rule, "figures/tables")
 
 
@@ -139,12 +157,20 @@ class JobEstimate:
     seconds: float
 
 
+def _dimension(dataset: str, config: Mapping[str, Any]) -> int:
+    """D of a configured dataset, from its data or its torchvision class
+    (:mod:`lindae.workflow.config_datasets`); 0 while unknown (its import file is missing, so
+    none of its jobs can run)."""
+    facts = configured_facts(config).get(dataset)
+    return facts.dimension if facts is not None else 0
+
+
 def _linear(dataset: str, config: Mapping[str, Any]) -> Work:
     """Linear AE/WDAE/DAE: eigenbasis 8 D H^2 FLOPs per epoch, data space 10 N D H; each
     record (every k-th epoch and the next) rotates and factors the weights, ~10 D H^2 in
     float64."""
     linear = config["linear"]
-    d, h = DATASETS[dataset].dimension, linear["hidden"][dataset]
+    d, h = _dimension(dataset, config), linear["hidden"][dataset]
     n, epochs = config["datasets"][dataset]["subset"], linear["epochs"]
     if linear["algorithm"] == "eigenbasis":
         flops = 8 * d * h * h / EFFICIENCY["eigenbasis"]
@@ -164,7 +190,7 @@ def _sampled(dataset: str, config: Mapping[str, Any]) -> Work:
     """Linear DAE with noise drawn every epoch: 10 N D H FLOPs and N D draws per epoch."""
     linear = config["linear"]
     sampled, h = linear["sampled_noise"], linear["hidden"][dataset]
-    n, d, epochs = sampled["subset"], DATASETS[dataset].dimension, sampled["epochs"]
+    n, d, epochs = sampled["subset"], _dimension(dataset, config), sampled["epochs"]
     records = 2 * (epochs // linear["record_every"] + 1)
     return Work(
         gemm=10 * n * d * h * epochs / EFFICIENCY["sampled_noise"],
@@ -182,8 +208,8 @@ def _nonlinear(dataset: str, model: str, config: Mapping[str, Any]) -> Work:
     from lindae.models import MODELS
 
     nonlinear = config["nonlinear"]
-    n, d = config["datasets"][dataset]["subset"], DATASETS[dataset].dimension
-    h, epochs = nonlinear["hidden"][dataset], nonlinear["epochs"]
+    n, d = config["datasets"][dataset]["subset"], _dimension(dataset, config)
+    h, epochs = nonlinear["hidden"].get(dataset, 0), nonlinear["epochs"]
     per_epoch = 10 * n * d * h * (1 + 0.4 / nonlinear["record_every"])
     noisy = MODELS[model].noisy
     return Work(
@@ -197,7 +223,7 @@ def _nonlinear(dataset: str, model: str, config: Mapping[str, Any]) -> Work:
 
 def _spectrum(dataset: str, config: Mapping[str, Any]) -> Work:
     """X^T X / N (N D^2 FLOPs: a symmetric product, float64) and ``eigh`` (~4 D^3)."""
-    n, d = config["datasets"][dataset]["subset"], DATASETS[dataset].dimension
+    n, d = config["datasets"][dataset]["subset"], _dimension(dataset, config)
     flops = n * d * d / EFFICIENCY["spectrum"] + 4 * d**3 / EFFICIENCY["eigh"]
     return Work(double=flops, fixed=SPECTRUM_START_SECONDS)
 
@@ -213,7 +239,7 @@ def job_work(rule: str, wildcards: Mapping[str, str], config: Mapping[str, Any])
     """The work of one job of ``rule`` with ``wildcards``, from the config."""
     dataset = wildcards.get("dataset", "")
     if rule.startswith("download_"):
-        return Work(fixed=DATA_SECONDS[rule.removeprefix("download_")])
+        return Work(fixed=DATA_SECONDS)
     if rule == "spectrum":
         return _spectrum(dataset, config)
     if rule == "train_linear":
@@ -228,6 +254,21 @@ def job_work(rule: str, wildcards: Mapping[str, str], config: Mapping[str, Any])
         return Work(fixed=PLOT_SECONDS + ROW_SECONDS * _rows(wildcards["stem"], config) / 4)
     stem = rule.rsplit("_", 1)[0]  # figN_data, figN_agreement
     return Work(fixed=TABLE_SECONDS + ROW_SECONDS * _rows(stem, config))
+
+
+def runtime_minutes(
+    rule: str, wildcards: Mapping[str, str], config: Mapping[str, Any], floor: int
+) -> int:
+    """A job's time limit (minutes): twice its estimate on :data:`REFERENCE_RATES`, in whole
+    10 minutes, at least ``floor``; it follows the dataset's size and the settings."""
+    seconds = job_work(rule, wildcards, config).seconds(REFERENCE_RATES)
+    return max(floor, 10 * math.ceil(2 * seconds / 600))
+
+
+def download_minutes(images: int, dimension: int) -> int:
+    """A download job's time limit: 30 minutes per started 100 MB of training images (a slow
+    mirror; MNIST 30, CIFAR-10 60)."""
+    return 30 * max(1, math.ceil(images * dimension / 100e6))
 
 
 def estimate_jobs(

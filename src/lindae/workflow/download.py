@@ -29,8 +29,9 @@ from urllib.parse import quote
 
 from lindae.data import (
     ARRAY_KEYS,
-    dataset_info,
+    TorchvisionClass,
     dataset_manifest,
+    torchvision_class,
     validate_arrays,
     write_dataset,
 )
@@ -55,22 +56,15 @@ __all__ = [
 
 LOG = logging.getLogger(__name__)  # a child of "lindae": lindae.io.job_log captures it
 
-_OFFLINE_EXAMPLES = {
-    "mnist": ("file://{data_root}/MNIST/raw/", "{data_root}/mnist.npz"),
-    "cifar10": (
-        "file://{data_root}/CIFAR10/",
-        "{data_root}/CIFAR10/cifar10-train50000-test1000.npz",
-    ),
-}
 
-
-def _offline_hint(name: str) -> str:
-    mirror, npz = _OFFLINE_EXAMPLES[name]
+def _offline_hint(name: str, official: TorchvisionClass) -> str:
+    folder = f"{official.name}/raw/" if official.family == "idx" else f"{official.name}/"
     return (
         f"Without internet access: list a local folder holding these files as a file:// mirror "
-        f'(datasets.{name}.mirrors: ["{mirror}"]), or import a pre-extracted .npz with the '
-        f'arrays {", ".join(ARRAY_KEYS)} (datasets.{name}.import_npz: "{npz}"); '
-        "config/offline.yaml sets this up for a data_root laid out like ../shared/data."
+        f'(datasets.{name}.mirrors: ["file://{{data_root}}/{folder}"]), or import a '
+        f"pre-extracted .npz with the arrays {', '.join(ARRAY_KEYS)} "
+        f'(datasets.{name}.import_npz: "{{data_root}}/{name}.npz"); config/offline.yaml sets '
+        "this up for the paper's datasets in a data_root laid out like ../shared/data."
     )
 
 
@@ -115,12 +109,14 @@ def resolve_location(template: str, data_root: str | os.PathLike[str]) -> str:
 def resolve_settings(settings: Mapping[str, Any], data_root: str) -> dict[str, Any]:
     """Where one dataset comes from: its config section's source keys, ``{data_root}`` resolved.
 
-    Returns ``mirrors``, ``md5``, ``import_npz`` (None when downloading) and ``retries``; keys
+    Returns ``torchvision`` (the class that downloads it, or None), ``mirrors``, ``md5``,
+    ``import_npz`` (None when downloading) and ``retries``; keys
     that do not change the data (``subset``, used by later stages) are left out, so that a
     workflow passing this as rule parameters does not fetch again when they change.
     """
     import_npz = settings.get("import_npz")
     return {
+        "torchvision": settings.get("torchvision"),
         "mirrors": [resolve_location(m, data_root) for m in settings.get("mirrors", [])],
         "md5": dict(settings.get("md5", {})),
         "import_npz": resolve_location(import_npz, data_root) if import_npz else None,
@@ -155,20 +151,20 @@ def describe_source(name: str, settings: Mapping[str, Any]) -> str:
 # download
 
 
-def _torchvision_class(name: str, mirror: str, md5: Mapping[str, str]) -> type:
+def _torchvision_class(official: TorchvisionClass, mirror: str, md5: Mapping[str, str]) -> type:
     """torchvision's dataset class with its download source replaced by ``mirror`` and ``md5``.
 
-    Only class attributes change (MNIST: ``mirrors``/``resources``; CIFAR-10: ``url``/
-    ``filename``/``tgz_md5``); downloading, md5 checks, extraction and parsing stay torchvision's.
-    The class keeps torchvision's name, so its files land where torchvision expects them.
+    Only class attributes change (the IDX family: ``mirrors``/``resources``; the CIFAR family:
+    ``url``/``filename``/``tgz_md5``); downloading, md5 checks, extraction and parsing stay
+    torchvision's. The class keeps torchvision's name, so its files land where torchvision
+    expects them.
     """
     from torchvision import datasets
 
-    if name == "mnist":
-        base = datasets.MNIST
+    base = getattr(datasets, official.name)
+    if official.family == "idx":
         attributes: dict[str, Any] = {"mirrors": [mirror], "resources": list(md5.items())}
     else:
-        base = datasets.CIFAR10
         ((filename, checksum),) = md5.items()
         attributes = {"url": mirror + filename, "filename": filename, "tgz_md5": checksum}
     return type(base.__name__, (base,), attributes)
@@ -183,20 +179,22 @@ def _download_only(cls: type, root: Path) -> None:
     dataset.download()
 
 
-def _expected_files(name: str, md5: Mapping[str, str]) -> None:
+def _expected_files(name: str, official: TorchvisionClass, md5: Mapping[str, str]) -> None:
     """The md5 table must name exactly the files torchvision's loader reads."""
     from torchvision import datasets
 
-    if name == "mnist":
-        expected = {filename for filename, _ in datasets.MNIST.resources}
+    base = getattr(datasets, official.name)
+    if official.family == "idx":
+        expected = {filename for filename, _ in base.resources}
         if set(md5) != expected:
             raise ValueError(
-                f"datasets.mnist.md5 must list exactly {sorted(expected)}; got {sorted(md5)}"
+                f"datasets.{name}.md5 must list exactly {sorted(expected)} (the files of "
+                f"torchvision's {official.name}); got {sorted(md5)}"
             )
     elif len(md5) != 1:
         raise ValueError(
-            f"datasets.cifar10.md5 must list exactly one archive (cifar-10-python.tar.gz); "
-            f"got {sorted(md5)}"
+            f"datasets.{name}.md5 must list exactly one archive ({base.filename}, the file of "
+            f"torchvision's {official.name}); got {sorted(md5)}"
         )
 
 
@@ -220,6 +218,7 @@ def _failure_text(error: BaseException, path: Path, md5: str) -> str:
 
 def _fetch_file(
     name: str,
+    official: TorchvisionClass,
     filename: str,
     md5: str,
     mirrors: Sequence[str],
@@ -236,9 +235,9 @@ def _fetch_file(
     failures = []
     for mirror in mirrors:
         url = mirror + filename
-        cls = _torchvision_class(name, mirror, {filename: md5})
-        # torchvision puts MNIST archives in root/MNIST/raw, CIFAR-10's in root
-        folder = root / "MNIST" / "raw" if name == "mnist" else root
+        cls = _torchvision_class(official, mirror, {filename: md5})
+        # torchvision puts IDX archives in root/<class>/raw, a CIFAR archive in root
+        folder = root / official.name / "raw" if official.family == "idx" else root
         error_text, attempts = "", 0
         for attempt in range(1, retries + 2):
             attempts = attempt
@@ -265,17 +264,19 @@ def _fetch_file(
     tried = "\n".join(failures) if failures else "  (no mirrors configured)"
     raise DownloadError(
         f"could not download {filename} (dataset {name}, expected md5 {md5}); mirrors tried:\n"
-        f"{tried}\n" + _offline_hint(name)
+        f"{tried}\n" + _offline_hint(name, official)
     )
 
 
-def _load_torchvision(name: str, root: Path, md5: Mapping[str, str]) -> dict[str, np.ndarray]:
+def _load_torchvision(
+    official: TorchvisionClass, root: Path, md5: Mapping[str, str]
+) -> dict[str, np.ndarray]:
     """Read the downloaded files with torchvision's dataset class into the canonical arrays."""
-    cls = _torchvision_class(name, "unused/", md5)
+    cls = _torchvision_class(official, "unused/", md5)
     arrays = {}
     for split, train in (("train", True), ("test", False)):
         dataset = cls(str(root), train=train, download=False)
-        images = dataset.data.numpy() if name == "mnist" else np.asarray(dataset.data)
+        images = dataset.data.numpy() if official.family == "idx" else np.asarray(dataset.data)
         labels = np.asarray(dataset.targets)
         arrays[f"{split}_images"] = np.ascontiguousarray(images, dtype=np.uint8)
         arrays[f"{split}_labels"] = labels.astype(np.uint8)
@@ -291,12 +292,14 @@ def fetch_dataset(
     manifest: str | os.PathLike[str],
     workdir: str | os.PathLike[str],
     *,
+    torchvision: str,
     timeout: float = 30.0,
     backoff: float = 2.0,
     stall_seconds: float = DOWNLOAD_LIMITS["stall_seconds"],
     deadline_seconds: float = DOWNLOAD_LIMITS["deadline_seconds"],
 ) -> dict[str, Any]:
-    """Download ``name`` through torchvision and write its canonical ``.npz`` and manifest.
+    """Download dataset ``name`` with torchvision's class ``torchvision`` (one of
+    :data:`lindae.data.TORCHVISION`) and write its canonical ``.npz`` and manifest.
 
     Each file of ``md5`` (filename -> expected md5) is tried from every mirror in order (a
     base URL; http, https or file), each up to ``1 + retries`` times, waiting ``backoff``
@@ -314,31 +317,32 @@ def fetch_dataset(
     file, each mirror with its error and how to configure an offline source) and leaves
     nothing at ``destination`` or ``manifest``.
     """
-    dataset_info(name)
+    official = torchvision_class(torchvision)
     workdir = Path(workdir)
     if workdir.exists() and any(workdir.iterdir()):
         raise ValueError(f"scratch folder {workdir} is not empty; remove it or choose another")
     mirrors = [m if m.endswith("/") else m + "/" for m in mirrors]
     limits = {"stall_seconds": stall_seconds, "deadline_seconds": deadline_seconds}
     try:
-        import torchvision
+        from torchvision import __version__ as version
 
-        _expected_files(name, md5)
+        _expected_files(name, official, md5)
         workdir.mkdir(parents=True, exist_ok=True)
         LOG.info("%s: downloading %d file(s) into %s", name, len(md5), workdir)
         sources = {}
         with download_context(timeout):
             for filename, checksum in md5.items():
                 sources[filename] = _fetch_file(
-                    name, filename, checksum, mirrors, retries, workdir, backoff, limits
+                    name, official, filename, checksum, mirrors, retries, workdir, backoff, limits
                 )
-        arrays = validate_arrays(name, _load_torchvision(name, workdir, md5), "downloaded files")
-        record = dataset_manifest(name, "download", arrays) | {
+        downloaded = _load_torchvision(official, workdir, md5)
+        arrays = validate_arrays(name, downloaded, "downloaded files", official)
+        record = dataset_manifest(name, "download", arrays, official) | {
             "files": {
                 filename: {"url": sources[filename], "md5": checksum}
                 for filename, checksum in md5.items()
             },
-            "torchvision": torchvision.__version__,
+            "torchvision": version,
         }
         write_dataset(arrays, record, destination, manifest)
     except BaseException:

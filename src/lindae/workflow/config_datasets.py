@@ -1,0 +1,163 @@
+"""The configured datasets before their jobs run: sizes, and the checks of their entries.
+
+A dataset is a config entry, ``datasets.<name>``: where it comes from (a torchvision class
+with mirrors and checksums, or an ``.npz`` to import) and how many training images are used.
+What sizing its jobs needs (image shape, hence D, and the training-set size) is read from
+the data where they are at hand, the header of the ``.npz`` it is imported from
+(:func:`lindae.data.npz_facts`), else from the torchvision class it is downloaded with
+(:data:`lindae.data.TORCHVISION`); never from its name. :func:`dataset_problems` checks the
+entries and the per-dataset settings against each other and against these facts, one line
+per problem naming the key. Never imports snakemake, numpy or torchvision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from lindae.data import TORCHVISION, DatasetFacts, npz_facts
+from lindae.workflow.download import resolve_location
+
+__all__ = ["PAPER_DATASETS", "dataset_facts", "configured_facts", "dataset_problems"]
+
+#: The datasets of the paper's Figs 5-6 (their published layout: one row or panel each).
+PAPER_DATASETS = ("mnist", "cifar10")
+
+
+def dataset_facts(settings: Mapping[str, Any], data_root: str) -> DatasetFacts | None:
+    """Training-set size and image shape of one dataset entry: from the header of its
+    ``import_npz`` when readable, else from its ``torchvision`` class; None when neither is
+    known (an import file not there yet: Snakemake names it as a missing input)."""
+    path = settings.get("import_npz")
+    if path:
+        try:
+            facts = npz_facts(resolve_location(path, data_root))
+        except ValueError:  # {data_root} with an empty data_root: reported where resolved
+            facts = None
+        if facts is not None:
+            return facts
+    official = TORCHVISION.get(settings.get("torchvision") or "")
+    if official is None:
+        return None
+    return DatasetFacts(official.train_count, official.image_shape)
+
+
+def configured_facts(config: Mapping[str, Any]) -> dict[str, DatasetFacts | None]:
+    """:func:`dataset_facts` of every configured dataset, by name."""
+    root = config.get("data_root", "")
+    return {name: dataset_facts(entry, root) for name, entry in config["datasets"].items()}
+
+
+def _source_problems(name: str, entry: Mapping[str, Any]) -> list[str]:
+    """Where the dataset comes from: a torchvision class (with mirrors and md5) or an import."""
+    key = f"datasets.{name}"
+    if entry.get("import_npz"):
+        return []
+    if not entry.get("torchvision"):
+        return [
+            f"{key}: no source; set torchvision (the class that downloads it: "
+            f"{', '.join(TORCHVISION)}) or import_npz (a pre-extracted .npz)"
+        ]
+    problems = []
+    if not entry.get("mirrors"):
+        problems.append(
+            f"{key}.mirrors = {entry.get('mirrors', [])}: must list at least one mirror "
+            f"(http(s):// or file://) while {key}.import_npz is null; or set import_npz to a "
+            "pre-extracted .npz"
+        )
+    if not entry.get("md5"):
+        problems.append(
+            f"{key}.md5: missing; give the md5 of every file torchvision's "
+            f"{entry['torchvision']} downloads (verified after each download)"
+        )
+    return problems
+
+
+def _map_problems(config: Mapping[str, Any]) -> list[str]:
+    """Per-dataset maps name configured datasets only; the linear models' entries cover every
+    dataset (any of them can be trained), the ReLU models' those of Fig. 6."""
+    datasets = list(config["datasets"])
+    known = ", ".join(datasets)
+    linear, nonlinear = config["linear"], config["nonlinear"]
+    maps = {
+        "linear.hidden": linear["hidden"],
+        "linear.lr": linear["lr"],
+        "nonlinear.hidden": nonlinear["hidden"],
+    }
+    problems = [
+        f"{key}.{name}: no dataset {name!r} is configured (datasets: {known})"
+        for key, values in maps.items()
+        for name in values
+        if name not in config["datasets"]
+    ]
+    sampled = linear["sampled_noise"]
+    problems += [
+        f"linear.sampled_noise.datasets: {name!r} is not a configured dataset (datasets: {known})"
+        for name in sampled["datasets"]
+        if name not in config["datasets"]
+    ]
+    for name in datasets:
+        if name not in linear["hidden"]:
+            problems.append(
+                f"linear.hidden.{name}: missing; every configured dataset needs its hidden "
+                "units H (e.g. 64)"
+            )
+        if name not in linear["lr"]:
+            problems.append(
+                f"linear.lr.{name}: missing; give a learning rate (> 0) or auto (derived from "
+                "the spectrum: linear.auto_lr_fraction x the stability bound)"
+            )
+    if 6 in config["figures"]:
+        problems += [
+            f"nonlinear.hidden.{name}: missing; Fig. 6 trains the ReLU models on {name}"
+            for name in PAPER_DATASETS
+            if name in config["datasets"] and name not in nonlinear["hidden"]
+        ]
+    if sampled["enabled"] and sampled["datasets"] == []:
+        problems.append(
+            "linear.sampled_noise.datasets = []: must name at least one of "
+            f"{known} while linear.sampled_noise.enabled is true (or set enabled: false)"
+        )
+    return problems
+
+
+def _size_problems(name: str, facts: DatasetFacts, config: Mapping[str, Any]) -> list[str]:
+    """Subsets, hidden sizes and modes against one dataset's size and dimension."""
+    size, dimension = facts.train_count, facts.dimension
+    subset = config["datasets"][name]["subset"]
+    problems = []
+    if subset > size:
+        problems.append(
+            f"datasets.{name}.subset = {subset}: must be <= {size} (the {name} training-set size)"
+        )
+    hidden = config["linear"]["hidden"].get(name)
+    if hidden is not None and hidden > dimension:
+        problems.append(f"linear.hidden.{name} = {hidden}: must be <= D = {dimension}")
+    wide = config["nonlinear"]["hidden"].get(name)
+    if wide is not None and wide > dimension:
+        problems.append(f"nonlinear.hidden.{name} = {wide}: must be <= D = {dimension}")
+    modes = config["fig5"]["modes"]
+    if hidden is not None and modes and max(modes) > hidden:
+        problems.append(
+            f"fig5.modes = {modes}: every mode must be <= linear.hidden.{name} "
+            f"= {hidden} (only H modes can be learned)"
+        )
+    sampled = config["linear"]["sampled_noise"]
+    if name in sampled["datasets"] and sampled["subset"] > size:
+        problems.append(
+            f"linear.sampled_noise.subset = {sampled['subset']}: must be <= {size} (the {name} "
+            "training-set size)"
+        )
+    return problems
+
+
+def dataset_problems(config: Mapping[str, Any]) -> list[str]:
+    """Every problem of the dataset entries and the per-dataset settings (the config passed
+    the schema), one line each naming the key and what would be valid."""
+    problems = _map_problems(config)
+    for name, entry in config["datasets"].items():
+        problems += _source_problems(name, entry)
+    for name, facts in configured_facts(config).items():
+        if facts is not None:
+            problems += _size_problems(name, facts, config)
+    return problems
