@@ -288,9 +288,11 @@ def test_figures_on_slurm_resume_after_a_failure_and_equal_a_local_run(cluster, 
     thread.start()
 
     # --cores 2: the most CPUs a bundled group job asks for (the node has 2). Status checks
-    # start 10 s after a submission (default 40 s) and use squeue (no accounting database).
+    # start 2 s after a submission (default 40 s), come every 2 s (default 10 s: the test
+    # would mostly wait) and use squeue (no accounting database).
     slurm_args = ("--profile", str(PROFILE), "--cores", "2", "--slurm-status-command", "squeue")
-    slurm_args += ("--slurm-init-seconds-before-status-checks", "10", *TARGETS)
+    slurm_args += ("--slurm-init-seconds-before-status-checks", "2")
+    slurm_args += ("--seconds-between-status-checks", "2", *TARGETS)
     # 1. The nodes' plotting library is broken (a fake matplotlib first on PYTHONPATH, which
     # the jobs inherit): every plot fails on the nodes, the tables (which never import it) do
     # not. Planning skips the colour check where matplotlib cannot be imported.
