@@ -33,6 +33,7 @@ np = lazy_import("numpy")
 __all__ = [
     "RECORD_COLUMNS",
     "analysed_datasets",
+    "analysis_settings",
     "analysis_problems",
     "crossing_time",
     "is_settled",
@@ -76,6 +77,15 @@ def analysed_datasets(config: Mapping[str, Any]) -> list[str]:
     return chosen or list(config["datasets"])
 
 
+def analysis_settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``analysis`` section with its defaults resolved: ``datasets`` (:func:`analysed_datasets`)
+    and ``modes`` (``[]`` = Fig. 5's modes, ``fig5.modes``)."""
+    analysis = dict(config["analysis"])
+    analysis["datasets"] = analysed_datasets(config)
+    analysis["modes"] = list(analysis["modes"] or config["fig5"]["modes"])
+    return analysis
+
+
 def analysis_problems(config: Mapping[str, Any]) -> list[str]:
     """The ``analysis`` settings that cannot work with the rest of the config, one line each
     naming the key, the value and what would be valid (checked before any job)."""
@@ -85,10 +95,10 @@ def analysis_problems(config: Mapping[str, Any]) -> list[str]:
         for name in analysis["datasets"]
         if name not in configured
     ]
-    hidden = config["linear"]["hidden"]
-    for name in analysed_datasets(config):
+    hidden, modes = config["linear"]["hidden"], analysis["modes"]  # [] = fig5.modes, checked
+    for name in analysed_datasets(config) if modes else []:
         units = hidden.get(name) if isinstance(hidden, Mapping) else None
-        if isinstance(units, int) and max(analysis["modes"]) > units:
+        if isinstance(units, int) and max(modes) > units:
             problems.append(
                 f"analysis.modes = {analysis['modes']}: every mode must be <= "
                 f"linear.hidden.{name} = {units} (the panels read the linear models' modes)"
@@ -176,7 +186,7 @@ def measure_ratios(
     """Train, per noise level, one DAE and one matched WDAE per mode, and measure each mode's
     half time (:data:`RECORD_COLUMNS` -> arrays, one entry per mode and noise level).
 
-    ``settings`` is the config's ``analysis`` section (``modes``, ``noise_levels``, ``u0``,
+    ``settings`` is :func:`analysis_settings` of the config (``modes``, ``noise_levels``, ``u0``,
     ``epochs_factor``, ``max_epochs``, ``records``, ``settle_tolerance``); ``eigenvalues`` the
     dataset's spectrum (descending); ``train`` trains from the balanced decoupled init with
     mapping ``u0`` on modes 1..max(modes).

@@ -102,6 +102,9 @@ def test_analysis_problems_name_the_key(default_config):
     config = copy.deepcopy(default_config)
     assert half_times.analysis_problems(config) == []
     assert half_times.analysed_datasets(config) == ["mnist", "cifar10"]
+    assert half_times.analysis_settings(config)["modes"] == config["fig5"]["modes"]
+    config["linear"]["hidden"]["mnist"] = 4  # the default modes follow fig5 (checked there)
+    assert half_times.analysis_problems(config) == []
     config["analysis"]["datasets"] = ["cifar10", "svhn"]
     config["analysis"]["modes"] = [1, 600]
     problems = half_times.analysis_problems(config)

@@ -39,7 +39,7 @@ rule train_half_times:
         mem_mb=1500,
         runtime=30,
     params:
-        settings=config["analysis"],
+        settings=analysis_settings(config),
         # only for a run record without its rate (input function: no rerun trigger)
         fallback_lr=lambda wildcards, input: config["linear"]["lr"].get(
             wildcards.dataset

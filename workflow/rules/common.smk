@@ -172,7 +172,11 @@ try:
     from lindae.workflow.profiles import dropped_entries, profile_arguments
     from lindae.workflow.signals import stop_like_ctrl_c, wrap_execute
     from lindae.figures import REGISTRY
-    from lindae.half_times import analysed_datasets, analysis_problems
+    from lindae.half_times import (
+        analysed_datasets,
+        analysis_problems,
+        analysis_settings,
+    )
     from lindae.models import MODELS
     from lindae.tables import SUFFIXES
 finally:

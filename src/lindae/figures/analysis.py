@@ -13,7 +13,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from ..half_times import analysed_datasets
+from ..half_times import analysed_datasets, analysis_settings
 from ..lazy import lazy_import
 from .base import Figure, Settings, Tables
 from .drawing import dataset_title
@@ -78,7 +78,7 @@ class AnalysisPanels(Figure):
     def settings(self, config: Settings) -> dict[str, Any]:
         return {
             "datasets": analysed_datasets(config),
-            "modes": list(config["analysis"]["modes"]),
+            "modes": analysis_settings(config)["modes"],
             "linear": linear_config(config),
         }
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..claims import Claim, measured_count, measured_max
-from ..half_times import analysed_datasets, discretisation_estimate
+from ..half_times import analysis_settings, discretisation_estimate
 from ..lazy import lazy_import
 from ..tables import assemble, rows, select
 from .base import Figure, Settings, Tables
@@ -89,7 +89,7 @@ class NoiseVsDecay(Figure):
     inputs = agreement_inputs = ("half_times",)
 
     def settings(self, config: Settings) -> dict[str, Any]:
-        return {**config["analysis"], "datasets": analysed_datasets(config)}
+        return analysis_settings(config)
 
     def agreement(self, inputs, settings) -> pd.DataFrame:
         parts = [ratio_table(name, record) for name, record in inputs["half_times"].items()]
