@@ -172,6 +172,7 @@ class NoiseVsDecay(Figure):
     def plot(self, tables: Tables, settings, style, variant):
         plt = pyplot()
         import seaborn as sns  # only plots need it
+        from matplotlib.lines import Line2D
 
         table = tables["curves"]
         datasets = list(dict.fromkeys(table["dataset"]))
@@ -195,12 +196,7 @@ class NoiseVsDecay(Figure):
                 for key in chosen:
                     face = color if settled[key] else "none"
                     left.scatter(
-                        predicted[key],
-                        measured[key],
-                        marker=marker,
-                        color=color,
-                        facecolors=face,
-                        label=f"{dataset_title(dataset)}",
+                        predicted[key], measured[key], marker=marker, color=color, facecolors=face
                     )
                     offset = 0.12 * (index - (len(levels) - 1) / 2)
                     right.scatter(
@@ -209,7 +205,6 @@ class NoiseVsDecay(Figure):
                         marker=marker,
                         color=color,
                         facecolors=face,
-                        label=rf"$\sigma^2 = {noise:g}$",
                     )
                     right.scatter(
                         position + offset,
@@ -231,9 +226,37 @@ class NoiseVsDecay(Figure):
         left.plot([1.0, top], [1.0, top], color="grey", linestyle="--", label="identity")
         left.set_xlabel(r"predicted $t_\mathrm{WDAE}/t_\mathrm{DAE} = 1 + \sigma^2/\bar\lambda_i$")
         left.set_ylabel(r"measured $t_\mathrm{WDAE}/t_\mathrm{DAE}$")
-        handles, labels = left.get_legend_handles_labels()
-        unique = dict(zip(labels, handles, strict=True))
-        left.legend(unique.values(), unique.keys(), fontsize=8, loc="upper left")
+        # one entry per dataset (colour) and per noise level (marker); hollow: not settled
+        proxy = dict(linestyle="none", markersize=7)
+        handles = [
+            Line2D([], [], marker="o", color=color, label=dataset_title(dataset), **proxy)
+            for color, dataset in zip(palette, datasets, strict=True)
+        ]
+        handles += [
+            Line2D(
+                [],
+                [],
+                marker=MARKERS[i % len(MARKERS)],
+                color="grey",
+                **proxy,
+                label=rf"$\sigma^2 = {noise:g}$",
+            )
+            for i, noise in enumerate(levels)
+        ]
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                color="grey",
+                markerfacecolor="none",
+                **proxy,
+                label="run not settled",
+            )
+        )
+        left.legend(
+            handles=[*handles, *left.get_legend_handles_labels()[0]], fontsize=8, loc="upper left"
+        )
         right.axhline(0.0, color="grey", linestyle="--")
         right.set_xticks(range(len(datasets)), [dataset_title(d) for d in datasets])
         right.set_ylabel("measured / predicted - 1")
