@@ -106,10 +106,10 @@ def _summary(checkout: Path, configs: tuple[Path, ...]) -> list[dict[str, str]]:
     result = snakemake(
         checkout,
         "--summary",
-        "--rerun-triggers",
-        "mtime",
         "all",
         "analysis",
+        "--rerun-triggers",
+        "mtime",
         configs=configs,
         checkout=checkout,
     )
