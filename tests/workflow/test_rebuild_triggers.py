@@ -1,14 +1,14 @@
 """Editing library code reruns exactly the jobs whose scripts import it: results never stale.
 
 Set-up (once): a copy of the checkout whose working directory holds every output of the default
-target as an old file, the library and all other inputs older still; the datasets are tiny fake
-``.npz`` imports, so planning needs no download. Then every library module is made newer than
-the outputs and, rule by rule, ``snakemake -n --rerun-triggers mtime --allowed-rules <rule>
-<its outputs>`` says why each of that rule's jobs must run: ``Updated input files: ...`` names
-the library files that schedule it. For every rule with a script they must be exactly the
-library files its script imports, directly or transitively: each of those reruns the rule, no
-other module does. (One rule per dry run: with every rule allowed, Snakemake would give a job
-downstream of another rerun job only the reason "Input files updated by another job".)
+target and of the target ``analysis`` as an old file, the library and all other inputs older still;
+the datasets are tiny fake ``.npz`` imports, so planning needs no download. Then every library
+module is made newer than the outputs and, rule by rule, ``snakemake -n --rerun-triggers mtime
+--allowed-rules <rule> <its outputs>`` says why each of that rule's jobs must run: ``Updated input
+files: ...`` names the library files that schedule it. For every rule with a script they must be
+exactly the library files its script imports, directly or transitively: each of those reruns the
+rule, no other module does. (One rule per dry run: with every rule allowed, Snakemake would give a
+job downstream of another rerun job only the reason "Input files updated by another job".)
 
 The expected side does not use :mod:`lindae.workflow.code_deps`: which script each rule runs is
 read from the parsed workflow (Snakemake's API), and which library files a script imports is
@@ -101,9 +101,17 @@ def _age(root: Path, seconds: int) -> None:
 
 
 def _summary(checkout: Path, configs: tuple[Path, ...]) -> list[dict[str, str]]:
-    """The rows of ``snakemake --summary`` (one per output file of the default target)."""
+    """The rows of ``snakemake --summary`` (one per output file of the default target and of
+    the target ``analysis``, whose rules the default target never plans)."""
     result = snakemake(
-        checkout, "--summary", "--rerun-triggers", "mtime", configs=configs, checkout=checkout
+        checkout,
+        "--summary",
+        "all",
+        "analysis",
+        "--rerun-triggers",
+        "mtime",
+        configs=configs,
+        checkout=checkout,
     )
     header, *rows = [line.split("\t") for line in result.stdout.splitlines() if "\t" in line]
     return [dict(zip(header, row, strict=True)) for row in rows]

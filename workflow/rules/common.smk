@@ -178,6 +178,11 @@ try:
     from lindae.workflow.profiles import dropped_entries, profile_arguments
     from lindae.workflow.signals import stop_like_ctrl_c, wrap_execute
     from lindae.figures import REGISTRY
+    from lindae.half_times import (
+        analysed_datasets,
+        analysis_problems,
+        analysis_settings,
+    )
     from lindae.models import MODELS
     from lindae.tables import SUFFIXES
 finally:
@@ -417,11 +422,13 @@ def sized(message, gpu=None):
 
 
 def figure_outputs(*figures):
-    """Every file of the given paper figures in every configured rendering, with their
-    companions (registry entries of the same family) and agreement tables."""
+    """Every file of the given paper figures (numbers) or figure families (``"analysis"``) in
+    every configured rendering, with their companions (registry entries of the same family)
+    and agreement tables."""
+    families = {str(family) for family in figures}
     outputs = []
     for figure in REGISTRY.values():
-        if int(figure.family) not in figures or not figure_is_built(figure):
+        if figure.family not in families or not figure_is_built(figure):
             continue
         for variant in figure.variants:
             if len(figure.variants) > 1 and variant not in config["variants"]:
@@ -592,17 +599,18 @@ def nonlinear_settings(dataset=None):
     return settings
 
 
-def nonlinear_runs():
+def nonlinear_runs(datasets=None):
     """(dataset, model) pairs and the training records of Fig. 6, in matching order."""
-    keys = [[dataset, model] for dataset in PAPER_DATASETS for model in MODELS]
+    keys = [[dataset, model] for dataset in datasets or PAPER_DATASETS for model in MODELS]
     return keys, [
         f"{RESULTS}/nonlinear/{dataset}_{model}.npz" for dataset, model in keys
     ]
 
 
-def linear_runs():
-    """(dataset, model) pairs and the training records of Fig. 5, in matching order."""
-    keys = [[dataset, model] for dataset in PAPER_DATASETS for model in MODELS]
+def linear_runs(datasets=None):
+    """(dataset, model) pairs and the training records of Fig. 5 (of ``datasets``, default
+    the paper's), in matching order."""
+    keys = [[dataset, model] for dataset in datasets or PAPER_DATASETS for model in MODELS]
     return keys, [f"{RESULTS}/linear/{dataset}_{model}.npz" for dataset, model in keys]
 
 
@@ -639,22 +647,38 @@ def figure_variant(figure):
     return lambda wildcards: VARIANT[wildcards.suffix]
 
 
-def figure_inputs(kinds, trainer):
-    """(files by kind, load_inputs arguments) of the upstream artefacts a job needs."""
+def figure_inputs(kinds, trainer, datasets=None):
+    """(files by kind, load_inputs arguments) of the upstream artefacts a job needs, for the
+    paper's datasets or the given ``datasets`` (the analysis figures')."""
     runs = {"linear": linear_runs, "nonlinear": nonlinear_runs}.get(trainer)
     files, keys = {}, {}
     if kinds and missing_paper_datasets():  # such a job, when asked for, stops: named
         files["datasets"] = lambda wildcards: check_paper_datasets(needed=True)
     if "spectra" in kinds:
-        files["spectra"] = [f"{RESULTS}/spectra/{d}.npz" for d in PAPER_DATASETS]
-        keys["spectra"] = dict(zip(PAPER_DATASETS, map(host_path, files["spectra"])))
+        names = PAPER_DATASETS if datasets is None else datasets
+        files["spectra"] = [f"{RESULTS}/spectra/{d}.npz" for d in names]
+        keys["spectra"] = dict(zip(names, map(host_path, files["spectra"])))
     if "runs" in kinds:
-        run_keys, files["runs"] = runs()
+        run_keys, files["runs"] = runs(datasets)
         keys["runs"] = list(zip(map(tuple, run_keys), map(host_path, files["runs"])))
     if "sampled" in kinds:
-        datasets, files["sampled"] = sampled_runs()
-        keys["sampled"] = dict(zip(datasets, map(host_path, files["sampled"])))
+        sampled, files["sampled"] = sampled_runs()
+        keys["sampled"] = dict(zip(sampled, map(host_path, files["sampled"])))
+    if "half_times" in kinds:
+        files["half_times"] = [half_time_record(d) for d in datasets]
+        keys["half_times"] = dict(zip(datasets, map(host_path, files["half_times"])))
     return files, keys
+
+
+def figure_datasets(figure):
+    """The datasets a figure is drawn for: the analysed ones for the analysis figures, else
+    None (the paper's)."""
+    return None if figure.family.isdigit() else analysed_datasets(config)
+
+
+def half_time_record(dataset):
+    """The half-time ratio record of one dataset (target analysis)."""
+    return f"{RESULTS}/analysis/{dataset}_half_times.npz"
 
 
 def data_group(figure, kind):
@@ -662,7 +686,7 @@ def data_group(figure, kind):
     real data goes with its paper figure (fig5, fig6)."""
     if not figure.inputs:
         return "theory" if kind == "data" else "plots"
-    return f"fig{figure.family}"
+    return f"fig{figure.family}" if figure.family.isdigit() else figure.family
 
 
 def plot_inputs(wildcards):
@@ -675,7 +699,8 @@ def plot_variant(wildcards):
 
 
 def plot_category(wildcards):
-    return f"Fig. {REGISTRY[wildcards.stem].family}"
+    family = REGISTRY[wildcards.stem].family
+    return f"Fig. {family}" if family.isdigit() else f"Beyond the paper: {family}"
 
 
 def plot_labels(wildcards):
@@ -685,13 +710,15 @@ def plot_labels(wildcards):
     return {"rendering": VARIANT[wildcards.suffix]}
 
 
-def claim_inputs(path=str):
+def claim_inputs(path=str, stems=None):
     """Rendering -> table name -> CSV path (``path(...)`` of it), for every configured paper
-    figure (companions state no claims)."""
+    figure (companions state no claims), or for the figures ``stems`` (their renderings).
+    """
     tables = {}
-    for number in config["figures"]:
-        figure = REGISTRY[f"fig{number}"]
-        for variant in config["variants"]:
+    for stem in stems or [f"fig{number}" for number in config["figures"]]:
+        figure = REGISTRY[stem]
+        variants = config["variants"] if len(figure.variants) > 1 else figure.variants
+        for variant in variants:
             suffix = figure.suffix(variant)
             paths = figure_table_files(figure, suffix)
             if figure.has_agreement:

@@ -5,7 +5,7 @@
 # whose modules hold a figure's tables and its plot: all use envs/figures.yaml (no torch).
 
 for stem, figure in REGISTRY.items():
-    files, keys = figure_inputs(figure.inputs, figure.trainer)
+    files, keys = figure_inputs(figure.inputs, figure.trainer, figure_datasets(figure))
     notes = {"notes": figure_file(figure, "_notes.json")} if figure.has_notes else {}
     mem_mb, runtime = DATA_SIZES.get(stem, (1000, 5))
     mem_mb = max(mem_mb, data_job_mem_mb(stem, config))  # larger tables, more memory
@@ -42,7 +42,9 @@ for stem, figure in REGISTRY.items():
             "../scripts/figure_data.py"
 
     if figure.has_agreement:
-        files, keys = figure_inputs(figure.agreement_inputs, figure.trainer)
+        files, keys = figure_inputs(
+            figure.agreement_inputs, figure.trainer, figure_datasets(figure)
+        )
 
         rule:
             name:

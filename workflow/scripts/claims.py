@@ -28,6 +28,7 @@ with job_log(snakemake.log[0]) as log:
     # workflow is a module of another one
     print(f"lindae claims ({snakemake.output.claims}): {summary}", file=sys.stderr)
     # Captions of every figure built, companions included (their families are configured).
-    built = [f for f in REGISTRY.values() if int(f.family) in params.figures]
+    families = {str(family) for family in params.figures}  # numbers, or "analysis"
+    built = [f for f in REGISTRY.values() if f.family in families]
     with atomic_path(snakemake.output.captions) as path:
         path.write_text(caption_template(claims, built, params.settings, params.variants))

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..io import load_record
 from ..spectra import load_spectrum
-from . import fig1, fig2, fig3, fig4, fig5, fig6, sampled_noise, spectra
+from . import analysis, fig1, fig2, fig3, fig4, fig5, fig6, noise_vs_decay, sampled_noise, spectra
 from .base import Figure
 
 __all__ = ["REGISTRY", "Figure", "figure", "paper_figure", "load_inputs"]
@@ -21,6 +21,13 @@ REGISTRY: dict[str, Figure] = {
     module.FIGURE.stem: module.FIGURE
     for module in (fig1, fig2, fig3, fig4, fig5, spectra, sampled_noise, fig6)
 }
+# Beyond the paper: the ``analysis`` target's figures (family "analysis", not a paper figure).
+REGISTRY.update(
+    {
+        entry.stem: entry
+        for entry in (analysis.ANALYSIS_SPECTRA, analysis.ANALYSIS_PANELS, noise_vs_decay.FIGURE)
+    }
+)
 
 
 def figure(stem: str) -> Figure:
@@ -40,11 +47,13 @@ def load_inputs(
     spectra: Mapping[str, str] | None = None,
     runs: Sequence[tuple[Sequence[str], str]] = (),
     sampled: Mapping[str, str] | None = None,
+    half_times: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """A figure's inputs from files: spectra by dataset, training records by (dataset, model),
-    sampled-noise records by dataset (each in the order given)."""
+    sampled-noise and half-time records by dataset (each in the order given)."""
     return {
         "spectra": {name: load_spectrum(path) for name, path in (spectra or {}).items()},
         "runs": {tuple(key): load_record(path) for key, path in runs},
         "sampled": {name: load_record(path) for name, path in (sampled or {}).items()},
+        "half_times": {name: load_record(path) for name, path in (half_times or {}).items()},
     }
