@@ -601,7 +601,9 @@ def nonlinear_settings(dataset=None):
 
 def nonlinear_runs(datasets=None):
     """(dataset, model) pairs and the training records of Fig. 6, in matching order."""
-    keys = [[dataset, model] for dataset in datasets or PAPER_DATASETS for model in MODELS]
+    keys = [
+        [dataset, model] for dataset in datasets or PAPER_DATASETS for model in MODELS
+    ]
     return keys, [
         f"{RESULTS}/nonlinear/{dataset}_{model}.npz" for dataset, model in keys
     ]
@@ -610,7 +612,9 @@ def nonlinear_runs(datasets=None):
 def linear_runs(datasets=None):
     """(dataset, model) pairs and the training records of Fig. 5 (of ``datasets``, default
     the paper's), in matching order."""
-    keys = [[dataset, model] for dataset in datasets or PAPER_DATASETS for model in MODELS]
+    keys = [
+        [dataset, model] for dataset in datasets or PAPER_DATASETS for model in MODELS
+    ]
     return keys, [f"{RESULTS}/linear/{dataset}_{model}.npz" for dataset, model in keys]
 
 
