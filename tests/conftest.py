@@ -273,6 +273,15 @@ def planned_jobs(output: str) -> bool:
 
 
 @pytest.fixture(scope="session")
+def paper_figures_1_to_4(tmp_path_factory) -> Path:
+    """A working directory where targets fig1 ... fig4 ran with the shipped config (the
+    paper's settings, which the quick preset keeps too). Read-only for tests: copy it."""
+    workdir = tmp_path_factory.mktemp("workflow")
+    snakemake(workdir, "--cores", "2", "fig1", "fig2", "fig3", "fig4")
+    return workdir
+
+
+@pytest.fixture(scope="session")
 def small_figures_checkout(tmp_path_factory) -> Path:
     """A copy of this checkout that has run its default target for Figs 1-4 at small settings
     (``small.yaml``: figures, claims, provenance), working directory = checkout, as with

@@ -20,8 +20,10 @@ messages users see):
    ``test_workflow_divergence_leaves_no_result``
 8. ``device: cuda`` without a GPU: ``unit/test_training_driver.py::test_cuda_request_without_
    gpu_fails_before_compute``, ``test_workflow_cuda_without_gpu_fails_before_training``
-9. SIGKILL mid-training: ``test_sigkill_mid_training_then_rerun``, plus the stale-lock unit
-   tests in ``unit/test_locks.py``
+9. SIGKILL mid-training: ``workflow/test_resume.py::test_sigterm_then_kill_9_then_rerun_
+   resumes_to_the_same_record`` (the plain rerun clears the killed run's locks, keeps the
+   finished results and resumes to the reference's record), plus the stale-lock unit tests in
+   ``unit/test_locks.py``
 10. SIGINT: ``test_sigint_stops_cleanly_then_rerun``; SIGTERM to the main job alone (issue
     13, finding 10): ``test_sigterm_stops_as_cleanly_as_sigint``
 11. two invocations at once: ``test_concurrent_invocation_is_refused_by_the_lock``
@@ -29,9 +31,9 @@ messages users see):
 13. determinism: ``unit/test_training_linear.py::test_training_is_deterministic_on_cpu``,
     ``unit/test_training_nonlinear.py::test_identical_seeds_give_bitwise_identical_cpu_
     results``,
-    ``unit/test_threads.py``; in the workflow the reference run uses ``--cores 1``, the SIGKILL
-    rerun ``--cores 2`` and the SIGINT rerun ``--cores 1`` again: each is compared bitwise
-    with the reference (cases 9, 10)
+    ``unit/test_threads.py``; in the workflow the reference runs use ``--cores 1``, the rerun
+    after SIGKILL (test_resume.py) ``--cores 2`` and the SIGINT rerun ``--cores 1`` again: each
+    is compared bitwise with its reference (cases 9, 10)
 
 The workflow cases drive real ``snakemake`` subprocesses on a tiny synthetic MNIST-shaped
 dataset imported from a ``.npz``; they are marked ``faults`` (and ``workflow``).
@@ -174,27 +176,6 @@ def reference(prepared, tmp_path_factory):
     workdir = _copy(prepared, tmp_path_factory.mktemp("reference"))
     _run(workdir, "--cores", "1", *TARGETS)
     return _arrays(workdir)
-
-
-@pytest.mark.workflow
-@pytest.mark.faults
-def test_sigkill_mid_training_then_rerun(prepared, reference, tmp_path):
-    """Also case 13: the rerun uses two cores, the reference one; every array is equal."""
-    workdir = _copy(prepared, tmp_path)
-    spectrum = workdir / "results" / "spectra" / "mnist.npz"
-    earlier = spectrum.stat().st_mtime_ns
-    process = _start(workdir, "--cores", "2", TARGETS[0])
-    _wait_for(lambda: _training_started(workdir), "the DAE training to start", process)
-    os.killpg(process.pid, signal.SIGKILL)  # snakemake and its jobs, like a lost session
-    process.wait()
-    assert not (workdir / TARGETS[0]).exists(), "training finished before the kill"
-    assert any((workdir / ".snakemake" / "locks").iterdir()), "no stale lock to recover from"
-    # the next plain run: no --unlock, no clean-up; the default profile reruns incomplete jobs
-    result = _run(workdir, "--cores", "2", *TARGETS)
-    assert "removed the Snakemake locks left by a killed run" in result.stderr
-    assert spectrum.stat().st_mtime_ns == earlier  # earlier results kept, not recomputed
-    _assert_bitwise_equal(reference, _arrays(workdir))
-    assert not list((workdir / "results").rglob(".*.tmp*"))
 
 
 @pytest.mark.workflow

@@ -21,10 +21,9 @@ TARGETS = ("fig1", "fig2", "fig3", "fig4")  # the data-free figures (Fig. 5: tes
 
 
 @pytest.fixture(scope="session")
-def run_dir(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("workflow")
-    snakemake(workdir, "--cores", "2", *TARGETS)
-    return workdir
+def run_dir(paper_figures_1_to_4):
+    """The run of targets fig1 ... fig4 (tests/conftest.py; the quick-preset test reuses it)."""
+    return paper_figures_1_to_4
 
 
 @pytest.fixture(scope="session")

@@ -57,8 +57,12 @@ def _override(root: Path, epochs: int) -> dict:
     }
 
 
-def _run(workdir: Path, *args: str, configs: tuple[Path, ...] = ()) -> subprocess.CompletedProcess:
-    return snakemake(workdir, "--cores", "1", *args, configs=(workdir / "small.yaml", *configs))
+def _run(
+    workdir: Path, *args: str, configs: tuple[Path, ...] = (), cores: int = 1
+) -> subprocess.CompletedProcess:
+    return snakemake(
+        workdir, "--cores", str(cores), *args, configs=(workdir / "small.yaml", *configs)
+    )
 
 
 def _start(workdir: Path) -> subprocess.Popen:
@@ -155,8 +159,13 @@ def test_sigterm_then_kill_9_then_rerun_resumes_to_the_same_record(prepared, tmp
     assert "resuming from checkpoint" not in log
     assert io.load_record(changed_dir / TARGET)["metadata"]["resumed_from_epoch"] == 0
 
-    # 3. a plain rerun goes on from the last checkpoint, to the reference's record
-    result = _run(workdir, TARGET)
+    # 3. a plain rerun (no --unlock, no clean-up; two cores where the reference had one: the
+    # record must not depend on it) goes on from the last checkpoint, to the reference's record
+    spectrum = workdir / "results" / "spectra" / "mnist.npz"
+    earlier = spectrum.stat().st_mtime_ns
+    result = _run(workdir, TARGET, cores=2)
+    assert "removed the Snakemake locks left by a killed run" in result.stderr
+    assert spectrum.stat().st_mtime_ns == earlier  # earlier results kept, not recomputed
     log = (workdir / LOG).read_text()
     assert f"resuming from checkpoint {CHECKPOINT} at epoch {second} of {epochs}" in log, log
     assert f"train_linear mnist DAE: epoch {epochs}/{epochs} (100 %)" in result.stderr
