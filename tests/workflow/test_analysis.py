@@ -150,6 +150,8 @@ def test_outputs_and_report(run):
         assert not (figures / f"{stem}_notes.json").exists()
     captions = (workdir / "results" / "report" / "analysis_captions.rst").read_text()
     assert 'stem == "noise_vs_decay"' in captions and "PASS" in captions
+    assert "**Claims** (``results/analysis_claims.csv``)" in captions
+    assert "results/claims.csv" not in captions
     assert not (workdir / "results" / "claims.csv").exists()  # the paper's claims: `all` only
     html = (workdir / "results" / "report.html").read_text()
     for name in ("analysis_panels.png", "noise_vs_decay.png", "analysis_claims.csv"):

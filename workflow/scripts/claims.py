@@ -31,4 +31,5 @@ with job_log(snakemake.log[0]) as log:
     families = {str(family) for family in params.figures}  # numbers, or "analysis"
     built = [f for f in REGISTRY.values() if f.family in families]
     with atomic_path(snakemake.output.captions) as path:
-        path.write_text(caption_template(claims, built, params.settings, params.variants))
+        named = f"results/{Path(snakemake.output.claims).name}"  # claims.csv, analysis_claims.csv
+        path.write_text(caption_template(claims, built, params.settings, params.variants, named))

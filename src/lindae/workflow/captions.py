@@ -55,10 +55,14 @@ def _settings_lines(settings: Mapping[str, Any]) -> list[str]:
 
 
 def caption_rst(
-    figure: Figure, variant: str, settings: Mapping[str, Any], claims: pd.DataFrame
+    figure: Figure,
+    variant: str,
+    settings: Mapping[str, Any],
+    claims: pd.DataFrame,
+    claims_file: str = "results/claims.csv",
 ) -> str:
     """The caption of one rendering: what is plotted (from the settings used), the gist, the
-    settings, and every claim with its verdict."""
+    settings, and every claim with its verdict (``claims_file``: the table they are in)."""
     key = figure.stem[3:] if figure.stem[3:].isdigit() else figure.stem
     rows = claims[(claims["figure"].astype(str) == key) & (claims["variant"] == variant)]
     about = VARIANT_DESCRIPTIONS[variant] if len(figure.variants) > 1 else "Beyond the paper."
@@ -71,7 +75,7 @@ def caption_rst(
         "",
         *_settings_lines(settings),
         "",
-        "**Claims** (``results/claims.csv``)",
+        f"**Claims** (``{claims_file}``)",
         "",
     ]
     if rows.empty:
@@ -96,8 +100,10 @@ def caption_template(
     figures: Iterable[Figure],
     settings: Mapping[str, Mapping[str, Any]],
     variants: Iterable[str],
+    claims_file: str = "results/claims.csv",
 ) -> str:
-    """One Jinja/rst template holding the caption of every rendering of ``figures``.
+    """One Jinja/rst template holding the caption of every rendering of ``figures``, whose
+    claims are in ``claims_file``.
 
     Snakemake renders it per plotted file with ``snakemake.wildcards``; each block is guarded
     by the ``stem`` and ``suffix`` wildcards of one figure rendering. The caption text itself is
@@ -113,7 +119,7 @@ def caption_template(
                 f'snakemake.wildcards.stem == "{figure.stem}" and '
                 f'snakemake.wildcards.suffix == "{figure.suffix(variant)}"'
             )
-            text = caption_rst(figure, variant, settings[figure.stem], claims)
+            text = caption_rst(figure, variant, settings[figure.stem], claims, claims_file)
             blocks.append(f"{{% if {condition} %}}{{% raw %}}\n{text}{{% endraw %}}{{% endif %}}")
     return "\n".join(blocks) + "\n"
 
