@@ -123,7 +123,7 @@ rule analysis_plot:
         stem="{stem}",
         variant="corrected",
         settings=lambda wildcards: REGISTRY[wildcards.stem].settings(config),
-        style=config["style"],
+        style=plot_style(),
     message:
         sized("{params.stem} (beyond the paper): drawing PDF and PNG")
     script:

@@ -229,7 +229,7 @@ class NoiseVsDecay(Figure):
         # one entry per dataset (colour) and per noise level (marker); hollow: not settled
         proxy = dict(linestyle="none", markersize=7)
         handles = [
-            Line2D([], [], marker="o", color=color, label=dataset_title(dataset), **proxy)
+            Line2D([], [], marker="o", color=color, label=dataset_title(dataset, style), **proxy)
             for color, dataset in zip(palette, datasets, strict=True)
         ]
         handles += [
@@ -258,7 +258,7 @@ class NoiseVsDecay(Figure):
             handles=[*handles, *left.get_legend_handles_labels()[0]], fontsize=8, loc="upper left"
         )
         right.axhline(0.0, color="grey", linestyle="--")
-        right.set_xticks(range(len(datasets)), [dataset_title(d) for d in datasets])
+        right.set_xticks(range(len(datasets)), [dataset_title(d, style) for d in datasets])
         right.set_ylabel("measured / predicted - 1")
         handles, labels = right.get_legend_handles_labels()
         unique = dict(zip(labels, handles, strict=True))
