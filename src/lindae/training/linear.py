@@ -299,7 +299,8 @@ def train_dataspace(
     @torch.no_grad()
     def update() -> None:
         hidden = x @ p
-        residual = (hidden @ q - x) / n_samples
+        # in place: the same arithmetic as (hidden @ q - x) / N, without two N x D temporaries
+        residual = (hidden @ q).sub_(x).div_(n_samples)
         grad_p = x.T @ (residual @ q.T)
         grad_q = hidden.T @ residual
         if noise:
@@ -358,11 +359,14 @@ def train_sampled_noise(
         )
         for start in range(0, n_samples, size):
             clean = x if order is None else x[order[start : start + size]]
-            noisy = clean + std * torch.randn(
+            # in place: the same arithmetic as clean + std * E and (hidden @ q - clean) / n,
+            # without the N x D temporaries (an epoch's non-GEMM work is memory traffic)
+            noisy = torch.randn(
                 clean.shape, generator=generator, dtype=torch_dtype, device=torch_device
             )
+            noisy.mul_(std).add_(clean)
             hidden = noisy @ p
-            residual = (hidden @ q - clean) / clean.shape[0]
+            residual = (hidden @ q).sub_(clean).div_(clean.shape[0])
             grad_p = noisy.T @ (residual @ q.T)
             grad_q = hidden.T @ residual
             p.sub_(lr * grad_p)
