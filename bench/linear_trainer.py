@@ -98,30 +98,17 @@ def main() -> None:
             spectrum.eigenvalues, spectrum.eigenvectors, w1, w2, epochs=epochs, **common, **options
         )
 
-    def dataspace(epochs, **options):
-        linear.train_dataspace(
-            data,
-            spectrum.eigenvalues,
-            spectrum.eigenvectors,
-            w1,
-            w2,
-            epochs=epochs,
-            **common,
-            **options,
-        )
+    def on_data(trainer, **fixed):
+        """train(epochs, **options) of a trainer that reads the data matrix."""
 
-    def sampled(epochs, **options):
-        linear.train_sampled_noise(
-            data,
-            spectrum.eigenvalues,
-            spectrum.eigenvectors,
-            w1,
-            w2,
-            epochs=epochs,
-            seed=7,
-            **common,
-            **options,
-        )
+        def train(epochs, **options):
+            values, vectors = spectrum.eigenvalues, spectrum.eigenvectors
+            trainer(data, values, vectors, w1, w2, epochs=epochs, **common, **fixed, **options)
+
+        return train
+
+    dataspace = on_data(linear.train_dataspace)
+    sampled = on_data(linear.train_sampled_noise, seed=7)
 
     fast = slow = noisy = float("inf")
     peak = 0.0

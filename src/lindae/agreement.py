@@ -65,9 +65,9 @@ def mode_agreement(
 
 def trained_lr(linear: Mapping[str, Any], dataset: str, run: Mapping[str, Any]) -> float:
     """The learning rate a linear run on ``dataset`` trained with: the config's number, or,
-    for ``linear.lr.<dataset>: auto``, the one derived from the spectrum and recorded in the
-    run (:func:`lindae.models.linear_learning_rate`)."""
-    lr = linear["lr"][dataset]
+    for ``linear.lr.<dataset>: auto`` (or no entry: auto is the default), the one derived from
+    the spectrum and recorded in the run (:func:`lindae.models.linear_learning_rate`)."""
+    lr = linear["lr"].get(dataset, "auto")
     return run["metadata"]["lr"] if lr == "auto" else lr
 
 

@@ -61,11 +61,6 @@ CONFIG_CASES = {
         "linear.hidden.fashion: missing; every configured dataset needs its hidden units H "
         "(e.g. 64)",
     ),
-    "missing-lr-of-a-dataset": (
-        lambda c: c["datasets"].update(fashion={"subset": 10, "import_npz": "/data/f.npz"}),
-        "linear.lr.fashion: missing; give a learning rate (> 0) or auto (derived from the "
-        "spectrum: linear.auto_lr_fraction x the stability bound)",
-    ),
     "lr-of-an-unknown-dataset": (
         lambda c: c["linear"]["lr"].update(svhn=0.1),
         "linear.lr.svhn: no dataset 'svhn' is configured (datasets: mnist, cifar10)",

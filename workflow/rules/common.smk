@@ -507,7 +507,8 @@ def linear_settings(dataset=None):
     settings = {k: v for k, v in config["linear"].items() if k != "sampled_noise"}
     if dataset is not None:
         settings["hidden"] = dataset_entry("linear.hidden", dataset)
-        settings["lr"] = dataset_entry("linear.lr", dataset)
+        # no entry: derived from the spectrum, as for `auto` (recorded in the run)
+        settings["lr"] = config["linear"]["lr"].get(dataset, "auto")
     if dataset is not None and settings["lr"] != "auto":
         del settings["auto_lr_fraction"]
     return settings

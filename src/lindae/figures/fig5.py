@@ -34,11 +34,13 @@ PANELS = {"weight_decay": ("AE", "WDAE"), "noise": ("AE", "DAE")}
 
 def linear_config(config: Settings) -> dict[str, Any]:
     """The ``linear`` settings the paper's models depend on: not the sampled-noise extra, and
-    ``auto_lr_fraction`` only when some dataset's learning rate is ``auto`` (else it changes
-    nothing drawn, and a figure's settings, hence its caption, stay those of explicit rates)."""
+    ``auto_lr_fraction`` only when some dataset's learning rate is ``auto`` or not given (else
+    it changes nothing drawn, and a figure's settings, hence its caption, stay those of
+    explicit rates)."""
     settings = {k: v for k, v in config["linear"].items() if k != "sampled_noise"}
     rates = settings.get("lr")
-    if not (isinstance(rates, Mapping) and "auto" in rates.values()):
+    datasets = config.get("datasets") or {}
+    if not (isinstance(rates, Mapping) and "auto" in [rates.get(d, "auto") for d in datasets]):
         settings.pop("auto_lr_fraction", None)
     return settings
 

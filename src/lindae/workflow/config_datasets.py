@@ -102,11 +102,6 @@ def _map_problems(config: Mapping[str, Any]) -> list[str]:
                 f"linear.hidden.{name}: missing; every configured dataset needs its hidden "
                 "units H (e.g. 64)"
             )
-        if name not in linear["lr"]:
-            problems.append(
-                f"linear.lr.{name}: missing; give a learning rate (> 0) or auto (derived from "
-                "the spectrum: linear.auto_lr_fraction x the stability bound)"
-            )
     if 6 in config["figures"]:
         problems += [
             f"nonlinear.hidden.{name}: missing; Fig. 6 trains the ReLU models on {name}"
