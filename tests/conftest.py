@@ -145,15 +145,20 @@ def synthetic_dataset(
     }
 
 
-def write_datasets(folder: Path, count: int = 4, subset: int | None = None, **options) -> Path:
+def write_datasets(folder: Path, count: int = 40, subset: int | None = None, **options) -> Path:
     """:func:`synthetic_dataset` of MNIST and CIFAR-10 as ``.npz`` files in ``folder`` and a
-    config overlay importing them (``import_npz``: no download). Returns the overlay."""
-    overlay: dict = {"data_root": str(folder), "datasets": {}}
+    config overlay importing them (``import_npz``: no download) with every subset at most the
+    ``count`` images written (the default: all of them; 40 images span Fig. 5's 32 modes, which
+    the config checks ask of a subset). Returns the overlay."""
+    subset = count if subset is None else subset
+    overlay: dict = {
+        "data_root": str(folder),
+        "datasets": {},
+        "linear": {"sampled_noise": {"subset": subset}},
+    }
     for seed, name in enumerate(SHAPES):
         np.savez(folder / f"{name}.npz", **synthetic_dataset(name, count, seed, **options))
-        overlay["datasets"][name] = {"import_npz": "{data_root}/" + f"{name}.npz"}
-        if subset is not None:
-            overlay["datasets"][name]["subset"] = subset
+        overlay["datasets"][name] = {"import_npz": "{data_root}/" + f"{name}.npz", "subset": subset}
     return write_yaml(folder / "datasets.yaml", overlay)
 
 

@@ -25,7 +25,9 @@ def test_a_degenerate_dataset_stops_with_one_line(tmp_path):
         "test_labels": np.zeros(2, np.uint8),
     }
     np.savez(tmp_path / "zeros.npz", **zeros)
-    overlay = {"datasets": {"cifar10": {"import_npz": str(tmp_path / "zeros.npz")}}}
+    overlay = {
+        "datasets": {"cifar10": {"import_npz": str(tmp_path / "zeros.npz"), "subset": SAMPLES}}
+    }
     config = write_yaml(tmp_path / "zeros.yaml", overlay)
     result = snakemake(
         tmp_path, "--cores", "1", "results/data/cifar10.npz", configs=(config,), check=False
