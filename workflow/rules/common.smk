@@ -2,6 +2,7 @@
 # a real run does before Snakemake locks the working directory and when it is stopped, and the
 # training jobs' devices.
 import ast
+import functools
 import os
 import sys
 from pathlib import Path
@@ -65,11 +66,19 @@ def _materialise(modules):
 
 
 def _read_remote(source):
-    """Text of one remote source file, or None where it does not exist."""
-    if not workflow.sourcecache.exists(source):
-        return None
-    with workflow.sourcecache.open(source) as handle:
-        return handle.read()
+    """Text of one remote source file, or None where it does not exist; each file is read
+    once per parse (every read of a git source runs git, and each rule asks again)."""
+    key = source.get_path_or_uri(secret_free=False)
+    if key not in _REMOTE_TEXT:
+        text = None
+        if workflow.sourcecache.exists(source):
+            with workflow.sourcecache.open(source) as handle:
+                text = handle.read()
+        _REMOTE_TEXT[key] = text
+    return _REMOTE_TEXT[key]
+
+
+_REMOTE_TEXT = {}
 
 
 def _library_files(modules, read):
@@ -99,6 +108,7 @@ def _library_files(modules, read):
     return files
 
 
+@functools.lru_cache(maxsize=None)  # the same files are parsed for every rule
 def _imported_modules(source, package):
     """Modules that ``source`` imports (``from a import b``: ``a`` and ``a.b``), relative ones
     resolved in ``package`` (same rules as lindae.workflow.code_deps, which is not importable
@@ -116,7 +126,7 @@ def _imported_modules(source, package):
                 base = ".".join(parts[: len(parts) - node.level + 1])
                 imported = f"{base}.{imported}" if imported else base
             names += [imported, *(f"{imported}.{alias.name}" for alias in node.names)]
-    return names
+    return tuple(names)  # shared by the cache: immutable
 
 
 # The folder of workflow/rules, as a path (local checkout) or a remote SourceFile (gitfile,

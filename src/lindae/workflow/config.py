@@ -55,8 +55,10 @@ class ConfigError(UserError, ValueError):
 
 def load_schema(path: str | Path) -> dict[str, Any]:
     """Read a YAML JSON-schema file."""
+    # libyaml's loader where installed: every parse of the workflow reads the schema
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with open(path, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return yaml.load(handle, Loader=loader)
 
 
 # --- strings from --config -----------------------------------------------------------------
