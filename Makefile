@@ -66,8 +66,18 @@ lint: $(STAMP)
 	$(BIN)/snakefmt --check Snakefile workflow
 	$(BIN)/snakemake --lint --cores 1
 
+# The unit tests on every core (pytest-xdist), then the workflow tests one after another:
+# each drives Snakemake on two cores, and some time their jobs or read the load average.
+# PYTEST_ARGS go to both runs; TESTS=... (paths, -m or -k) runs only those, in one pytest.
+TESTS ?=
+
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+ifeq ($(strip $(TESTS)),)
+	$(BIN)/python -m pytest -n auto --dist worksteal tests/unit $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/workflow $(PYTEST_ARGS)
+else
+	$(BIN)/python -m pytest $(TESTS) $(PYTEST_ARGS)
+endif
 
 # The README's table of figure targets, regenerated from the figure registry.
 readme: $(STAMP)

@@ -4,7 +4,7 @@ Synthetic images with roughly the real datasets' brightness stand in for MNIST a
 (imported through `import_npz`), so the preset runs as a user would run it: the default target
 (all six figures, claims, provenance), then the report, which is also opened in headless
 Chromium. To keep CI within its budget, a last layer (SMALLER) trains on fewer images and
-epochs: every job, file and claim row of the preset is still made, in about a third of the
+epochs: every job, file and claim row of the preset is still made, in a fraction of the
 time (the preset's own run time is measured in docs/running.md).
 """
 
@@ -32,7 +32,7 @@ QUICK = yaml.safe_load((ROOT / "config" / "quick.yaml").read_text())
 SMALLER = {
     "device": "cpu",  # the records below state it
     "datasets": {"mnist": {"subset": 1000}, "cifar10": {"subset": 500}},
-    "linear": {"epochs": 1500, "sampled_noise": {"subset": 500, "epochs": 750}},
+    "linear": {"epochs": 800, "sampled_noise": {"subset": 500, "epochs": 400}},
     "nonlinear": {"epochs": 100},
 }
 
