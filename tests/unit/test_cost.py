@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import json
+import os
+import subprocess
+import sys
 
 import pytest
 from conftest import ROOT
@@ -16,6 +20,7 @@ from lindae.workflow.cost import (
     job_work,
     stage_of,
     stage_totals,
+    uses_torch,
     wall_seconds,
 )
 from lindae.workflow.provenance import benchmark_times
@@ -158,6 +163,29 @@ def test_lines_name_every_stage_and_suggest_the_quick_preset(config):
         "lindae: run time not estimated: neither torch nor numpy can be imported by "
         "Snakemake here (its own environment)"
     ]
+
+
+def test_only_a_run_that_trains_measures_with_torch(config):
+    """Tables and plots are priced with numpy's rates, and torch (seconds to import) is not
+    imported for them; a training job brings torch and its import time in."""
+    tables = [("fig1_data", {"stem": "fig1"}, 1), ("figure_plot", {"stem": "fig1"}, 1)]
+    training = [*tables, ("train_linear", {"dataset": "mnist", "model": "AE"}, 2)]
+    assert not uses_torch(tables, config)
+    assert uses_torch(training, config)
+    measure = (
+        "import json, sys; from lindae.workflow.rates import measure_rates; "
+        "rates = measure_rates(1, budget=0.02, torch=sys.argv[1] == 'torch'); "
+        "print(json.dumps([rates.library, rates.torch_import, 'torch' in sys.modules]))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    found = {}
+    for kind in ("numpy", "torch"):
+        command = [sys.executable, "-c", measure, kind]
+        output = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
+        found[kind] = json.loads(output.stdout)
+    assert found["numpy"] == ["numpy", None, False]
+    library, seconds, imported = found["torch"]
+    assert library == "torch" and seconds > 0 and imported
 
 
 def _stage_times():

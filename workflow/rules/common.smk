@@ -168,8 +168,13 @@ try:
     from lindae.workflow.captions import claims_summary
     from lindae.workflow.code_deps import job_path, library_dependencies
     from lindae.workflow.config_datasets import PAPER_DATASETS, configured_facts
-    from lindae.workflow.cost import download_minutes, estimate_lines, runtime_minutes
-    from lindae.workflow.rates import measure_rates, prefetch_torch
+    from lindae.workflow.cost import (
+        download_minutes,
+        estimate_lines,
+        runtime_minutes,
+        uses_torch,
+    )
+    from lindae.workflow.rates import measure_rates
     from lindae.limits import (
         data_job_mem_mb,
         dataset_job_mem_mb,
@@ -359,8 +364,6 @@ def prepare_real_run():
     """
     report_stale_locks(clear_stale_locks())
     register_run()
-    if config["estimate_run_time"]:
-        prefetch_torch()  # imports while the job graph is built; on_start measures
 
 
 def before_execution(action):
@@ -395,7 +398,7 @@ def print_run_time_estimate():
         if not job.is_norun  # target rules (all, figN): nothing runs
     ]
     threads = min(config["compute_threads"] or workflow.cores, os.cpu_count() or 1)
-    rates = measure_rates(threads)
+    rates = measure_rates(threads, torch=uses_torch(jobs, config))
     for line in estimate_lines(jobs, config, workflow.cores, rates):
         print(line, file=sys.stderr)
 

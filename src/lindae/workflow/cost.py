@@ -33,6 +33,7 @@ __all__ = [
     "estimate_jobs",
     "stage_totals",
     "wall_seconds",
+    "uses_torch",
     "estimate_lines",
     "format_seconds",
     "SUGGEST_QUICK_SECONDS",
@@ -287,6 +288,14 @@ def estimate_jobs(
         )
         for rule, wildcards, threads in jobs
     ]
+
+
+def uses_torch(
+    jobs: Iterable[tuple[str, Mapping[str, str], int]], config: Mapping[str, Any]
+) -> bool:
+    """Whether any of ``jobs`` (rule, wildcards, threads) trains in torch: only then are the
+    rates measured with torch (whose import alone takes seconds)."""
+    return any(job_work(rule, wildcards, config).torch for rule, wildcards, _ in jobs)
 
 
 def wall_seconds(estimates: Iterable[JobEstimate], cores: int) -> float:

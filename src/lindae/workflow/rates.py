@@ -1,27 +1,21 @@
 """This machine's compute rates, measured in a fraction of a second (for lindae.workflow.cost).
 
 A float32 and a float64 matrix product of the trainers' shape (tall, skinny) and a Gaussian
-draw, with torch when the Snakemake process can import it (the trainers' library), else
-numpy; neither (Snakemake in an environment of its own): no rates. Importing torch takes
-seconds, so a real run starts it in the background while Snakemake builds its job graph
-(:func:`prefetch_torch`) and the measurement itself (:func:`measure_rates`) waits for it; the
-import's duration is also what each training job pays at start. Never imports snakemake.
+draw, with torch when the jobs to run train (the trainers' library; its import, seconds, is
+timed too: each training job pays it at start) and the Snakemake process can import it, else
+numpy (the library of every other job, imported in a blink); neither (Snakemake in an
+environment of its own): no rates. Never imports snakemake.
 """
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Rates", "prefetch_torch", "measure_rates"]
-
-# The background import of torch: (thread, [seconds it took]) once started.
-_PREFETCH: dict[str, Any] = {}
+__all__ = ["Rates", "measure_rates"]
 
 
 @dataclass(frozen=True)
@@ -37,23 +31,16 @@ class Rates:
     torch_import: float | None = None  # seconds importing torch took here, when measured
 
 
-def _import_torch(took: list[float]) -> None:
+def _import_torch() -> tuple[Any, float] | None:
+    """(torch, seconds its import took), or None where it cannot be imported."""
+    if importlib.util.find_spec("torch") is None:
+        return None
     begun = time.perf_counter()
     try:
-        importlib.import_module("torch")
+        import torch
     except Exception:  # a broken torch: measured with numpy instead
-        return
-    took.append(time.perf_counter() - begun)
-
-
-def prefetch_torch() -> None:
-    """Start importing torch in the background (once), if it is installed."""
-    if "thread" in _PREFETCH or importlib.util.find_spec("torch") is None:
-        return
-    took: list[float] = []
-    thread = threading.Thread(target=_import_torch, args=(took,), name="lindae-torch", daemon=True)
-    _PREFETCH.update(thread=thread, took=took)
-    thread.start()
+        return None
+    return torch, time.perf_counter() - begun
 
 
 def _timed(function: Callable[[], Any], budget: float) -> float:
@@ -70,32 +57,29 @@ def _timed(function: Callable[[], Any], budget: float) -> float:
     return min(times)
 
 
-def measure_rates(threads: int, budget: float = 0.4) -> Rates | None:
+def measure_rates(threads: int, budget: float = 0.4, torch: bool = True) -> Rates | None:
     """This machine's rates with ``threads`` threads, in about ``budget`` seconds (plus the
-    torch import, unless :func:`prefetch_torch` did it): torch when importable, else numpy;
+    torch import): with torch when ``torch`` is set and it is importable, else with numpy;
     None when neither is."""
     size, inner = 1024, 128  # the trainers' products: tall and skinny
     share = budget / 4
-    prefetch_torch()
-    if "thread" in _PREFETCH:
-        _PREFETCH["thread"].join()
-    if _PREFETCH.get("took"):
-        import torch
-
-        previous = torch.get_num_threads()
-        torch.set_num_threads(threads)
+    imported = _import_torch() if torch else None
+    if imported is not None:
+        library, seconds = imported
+        previous = library.get_num_threads()
+        library.set_num_threads(threads)
         try:
-            a, b = torch.rand(size, size), torch.rand(size, inner)
+            a, b = library.rand(size, size), library.rand(size, inner)
             a64, b64 = a.double(), b.double()
-            noise = torch.empty(size * inner)
-            small, square = torch.rand(1024, 64), torch.rand(64, 64)
+            noise = library.empty(size * inner)
+            small, square = library.rand(1024, 64), library.rand(64, 64)
             gemm = _timed(lambda: a @ b, share)
             double = _timed(lambda: a64 @ b64, share)
-            draw = _timed(lambda: torch.randn(noise.shape, out=noise), share)
+            draw = _timed(lambda: library.randn(noise.shape, out=noise), share)
             latency = _timed(lambda: small @ square, share)
         finally:
-            torch.set_num_threads(previous)
-        library, imported = "torch", _PREFETCH["took"][0]
+            library.set_num_threads(previous)
+        name, torch_import = "torch", seconds
     elif importlib.util.find_spec("numpy") is not None:
         import numpy as np
 
@@ -107,10 +91,10 @@ def measure_rates(threads: int, budget: float = 0.4) -> Rates | None:
         draw = _timed(lambda: rng.standard_normal(size * inner, dtype=np.float32), share)
         small, square = a[:, :64].copy(), a[:64, :64].copy()
         latency = _timed(lambda: small @ square, share)
-        library, imported = "numpy", None
+        name, torch_import = "numpy", None
     else:
         return None
     flops = 2 * size * size * inner
     return Rates(
-        flops / gemm, flops / double, size * inner / draw, latency, library, threads, imported
+        flops / gemm, flops / double, size * inner / draw, latency, name, threads, torch_import
     )
