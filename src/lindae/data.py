@@ -15,10 +15,12 @@ from, :func:`npz_facts`, or the facts of the torchvision class it is downloaded 
 :func:`import_dataset` validates a pre-extracted ``.npz`` holding the four arrays (for sites
 that have the pixels but not the original archives, e.g. CIFAR-10 without its tarball) and
 writes it, with a JSON manifest recording where the data came from, as the canonical file;
+:mod:`lindae.image_folder` does the same for a folder of image files.
 :func:`validate_arrays`, :func:`dataset_manifest` and :func:`write_dataset` are the same steps
 for arrays obtained otherwise (the workflow's downloader, :mod:`lindae.workflow.download`).
 :func:`load_training_matrix` turns the canonical file into the data matrix ``X`` of the linear
-models. Beyond the layout, both check what the analysis needs of the pixels: raw 0-255 values,
+models (pixels / 255, optionally centred or standardised: :data:`PREPROCESSING`). Beyond the
+layout, both check what the analysis needs of the pixels: raw 0-255 values,
 not one constant value, not one image repeated (a degenerate spectrum otherwise runs to
 plausible-looking NaN or zero results). Never imports snakemake, torchvision or
 :mod:`lindae.workflow`.
@@ -58,6 +60,9 @@ __all__ = [
     "write_dataset",
     "import_dataset",
     "load_training_matrix",
+    "PREPROCESSING",
+    "check_preprocessing",
+    "preprocess",
 ]
 
 LOG = logging.getLogger(__name__)  # a child of "lindae": lindae.io.job_log captures it
@@ -88,6 +93,11 @@ TORCHVISION: dict[str, TorchvisionClass] = {
     )
 }
 ARRAY_KEYS = ("train_images", "train_labels", "test_images", "test_labels")
+
+#: How pixels become the rows of X (``datasets.<name>.preprocessing``), the default first:
+#: ``scale`` (the paper's: / 255), ``center`` (then minus the per-pixel mean of the rows
+#: loaded), ``standardize`` (then divided by the per-pixel standard deviation).
+PREPROCESSING = ("scale", "center", "standardize")
 
 
 @dataclass(frozen=True)
@@ -148,13 +158,14 @@ def validate_arrays(
     arrays: Mapping[str, np.ndarray],
     source: str,
     official: TorchvisionClass | None = None,
+    empty_test: bool = False,
 ) -> dict[str, np.ndarray]:
     """Check keys, dtype, shapes and labels; errors name the source and the key.
 
     The image shape comes from the data: ``(N, H, W)`` or ``(N, H, W, C)``, the same for both
-    splits, N >= 1, one uint8 label per image. With the torchvision class it came from
-    (``official``), the image shape, the split sizes and the label range must also be that
-    class's.
+    splits, N >= 1 (N = 0 allowed for the test split with ``empty_test``: an image folder has
+    none), one uint8 label per image. With the torchvision class it came from (``official``),
+    the image shape, the split sizes and the label range must also be that class's.
     """
     missing = [key for key in ARRAY_KEYS if key not in arrays]
     if missing:
@@ -180,7 +191,8 @@ def validate_arrays(
             expected = "(N, height, width) or (N, height, width, channels) with N >= 1"
             if split == "test":
                 expected += f" and the images of train_images, {shape}"
-        fits = images.shape[1:] == shape and images.ndim in (3, 4) and len(images) >= 1
+        least = 0 if split == "test" and empty_test else 1
+        fits = images.shape[1:] == shape and images.ndim in (3, 4) and len(images) >= least
         if not fits or (limit is not None and len(images) > limit):
             layout = " (HWC, as torchvision's CIFAR10.data)" if len(shape) == 3 else ""
             raise DatasetFileError(
@@ -328,18 +340,57 @@ def import_dataset(
 # use
 
 
+def check_preprocessing(preprocessing: str) -> str:
+    """``preprocessing`` if it is one of :data:`PREPROCESSING`, else ValueError naming it and
+    the valid ones."""
+    if preprocessing not in PREPROCESSING:
+        raise ValueError(
+            f"preprocessing = {preprocessing!r}: must be one of {', '.join(PREPROCESSING)}"
+        )
+    return preprocessing
+
+
+def preprocess(images: np.ndarray, preprocessing: str, dtype: np.dtype) -> np.ndarray:
+    """uint8 ``images`` (N, ...) as the rows of X: flattened, / 255, then centred or
+    standardised per pixel over these N rows (``preprocessing``, :data:`PREPROCESSING`).
+
+    A pixel constant over the rows is exactly 0 after centring (set from the uint8 values: its
+    float mean can differ from it in the last bit) and is not divided (its deviation is 0).
+    """
+    check_preprocessing(preprocessing)
+    matrix = images.reshape(len(images), -1).astype(dtype)
+    matrix /= dtype.type(255)  # "scale": the paper's X, bit for bit as before
+    if preprocessing == "scale":
+        return matrix
+    flat = images.reshape(len(images), -1)
+    constant = flat.min(axis=0) == flat.max(axis=0)
+    matrix -= matrix.mean(axis=0, dtype=dtype)
+    matrix[:, constant] = 0
+    if preprocessing == "standardize":
+        deviation = matrix.std(axis=0, dtype=dtype)
+        deviation[constant] = 1
+        matrix /= deviation
+    return matrix
+
+
 def load_training_matrix(
-    npz_path: str | os.PathLike[str], subset: int, dtype: type | np.dtype | str = "float64"
+    npz_path: str | os.PathLike[str],
+    subset: int,
+    dtype: type | np.dtype | str = "float64",
+    preprocessing: str = "scale",
 ) -> np.ndarray:
-    """The data matrix X, shape ``(subset, D)``: the first ``subset`` training images / 255.
+    """The data matrix X, shape ``(subset, D)``: the first ``subset`` training images / 255,
+    with ``preprocessing`` (:func:`preprocess`; ``scale``, the default, is the paper's: no
+    centring). Centring and standardising use the statistics of these ``subset`` rows only.
 
     Each image is flattened row-major in its stored layout (MNIST row by row; CIFAR-10 HWC,
-    i.e. the three channels of a pixel adjacent). No centring. The subset is checked like an
-    import (:func:`check_images`); an unreadable file names itself and how to rebuild it.
+    i.e. the three channels of a pixel adjacent). The subset is checked like an import
+    (:func:`check_images`); an unreadable file names itself and how to rebuild it.
     """
     dtype = np.dtype(dtype)
     if dtype.kind != "f":
         raise ValueError(f"dtype must be a floating type, got {dtype}")
+    check_preprocessing(preprocessing)
     name = Path(npz_path).stem
     rule = f"download_{name}"
     try:
@@ -357,6 +408,4 @@ def load_training_matrix(
             f"(subset must be between 1 and {available})"
         )
     check_images(name, images[:subset], str(npz_path), f"the first {subset} train_images")
-    matrix = images[:subset].reshape(subset, -1).astype(dtype)
-    matrix /= dtype.type(255)
-    return matrix
+    return preprocess(images[:subset], preprocessing, dtype)

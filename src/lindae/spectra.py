@@ -51,6 +51,7 @@ class Spectrum:
     eigenvalues: NDArray[np.float64]  # descending, shape (D,)
     eigenvectors: NDArray[np.float64]  # columns v_i, shape (D, D)
     trace: float  # tr(Sigma_bar), from the matrix itself (not the eigenvalue sum)
+    preprocessing: str = "scale"  # how X was built (lindae.data.PREPROCESSING)
 
     @property
     def dimension(self) -> int:
@@ -73,8 +74,11 @@ def numerical_rank(eigenvalues: NDArray) -> int:
     return int(np.count_nonzero(values > tolerance))
 
 
-def second_moment_spectrum(data: NDArray, dataset: str = "") -> Spectrum:
-    """Spectrum of X^T X / N for X of shape (N, D); one float64 GEMM, then ``eigh``."""
+def second_moment_spectrum(
+    data: NDArray, dataset: str = "", preprocessing: str = "scale"
+) -> Spectrum:
+    """Spectrum of X^T X / N for X of shape (N, D); one float64 GEMM, then ``eigh``.
+    ``preprocessing`` (how X was built from the pixels) is only recorded."""
     matrix = np.asarray(data, dtype=np.float64)
     if matrix.ndim != 2 or matrix.shape[0] == 0:
         raise ValueError(f"data must be a non-empty (N, D) matrix, got shape {matrix.shape}")
@@ -84,7 +88,9 @@ def second_moment_spectrum(data: NDArray, dataset: str = "") -> Spectrum:
     trace = float(np.trace(second_moment))
     eigenvalues, eigenvectors = np.linalg.eigh(second_moment)
     order = np.argsort(eigenvalues)[::-1]
-    return Spectrum(dataset, n_samples, eigenvalues[order], eigenvectors[:, order].copy(), trace)
+    return Spectrum(
+        dataset, n_samples, eigenvalues[order], eigenvectors[:, order].copy(), trace, preprocessing
+    )
 
 
 def check_spectrum(spectrum: Spectrum, source: str, modes: Mapping[str, int] | None = None) -> None:
@@ -125,6 +131,7 @@ def save_spectrum(spectrum: Spectrum, destination: str | os.PathLike[str]) -> No
             eigenvalues=spectrum.eigenvalues,
             eigenvectors=spectrum.eigenvectors,
             trace=np.array(spectrum.trace),
+            preprocessing=np.array(spectrum.preprocessing),
         )
 
 
@@ -142,6 +149,10 @@ def load_spectrum(path: str | os.PathLike[str]) -> Spectrum:
                 eigenvalues=archive["eigenvalues"],
                 eigenvectors=archive["eigenvectors"],
                 trace=float(archive["trace"]),
+                # spectra written before the option: the paper's scaling
+                preprocessing=(
+                    str(archive["preprocessing"]) if "preprocessing" in archive else "scale"
+                ),
             )
     except FileNotFoundError:
         raise intermediate_file_error(path, "spectrum", "no such file", "spectrum") from None

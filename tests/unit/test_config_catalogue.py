@@ -54,7 +54,20 @@ CONFIG_CASES = {
             c["linear"]["lr"].update(svhn="auto"),
         ),
         "datasets.svhn: no source; set torchvision (the class that downloads it: MNIST, "
-        "FashionMNIST, KMNIST, CIFAR10, CIFAR100) or import_npz (a pre-extracted .npz)",
+        "FashionMNIST, KMNIST, CIFAR10, CIFAR100), import_npz (a pre-extracted .npz) or "
+        "image_folder (a folder with one sub-folder of images per class)",
+    ),
+    "dataset-with-two-sources": (
+        lambda c: c["datasets"]["mnist"].update(image_folder="/data/mnist_png"),
+        "datasets.mnist: two sources, torchvision = MNIST and image_folder; set torchvision to "
+        "null to read the folder (exactly one of torchvision, import_npz or image_folder)",
+    ),
+    "unknown-preprocessing": (
+        lambda c: c["datasets"]["cifar10"].update(preprocessing="whiten"),
+        "datasets.cifar10.preprocessing = 'whiten': must be one of 'scale', 'center', "
+        "'standardize' (how pixels become X: scale = / 255 (the paper's, uncentred); center = "
+        "then minus each pixel's mean over the images used; standardize = then divided by each "
+        "pixel's standard deviation (constant pixels stay 0))",
     ),
     "missing-hidden-of-a-dataset": (
         lambda c: c["datasets"].update(fashion={"subset": 10, "import_npz": "/data/f.npz"}),

@@ -167,7 +167,11 @@ sys.path.insert(0, str(LIBRARY_ROOT))
 try:
     from lindae.workflow.captions import claims_summary
     from lindae.workflow.code_deps import job_path, library_dependencies
-    from lindae.workflow.config_datasets import PAPER_DATASETS, configured_facts
+    from lindae.workflow.config_datasets import (
+        PAPER_DATASETS,
+        configured_facts,
+        dataset_preprocessing,
+    )
     from lindae.workflow.cost import (
         download_minutes,
         estimate_lines,
@@ -512,6 +516,12 @@ def dataset_entry(section, dataset):
     return values[dataset]
 
 
+def preprocessing_of(dataset):
+    """How ``dataset``'s pixels become X (``datasets.<name>.preprocessing``, default scale):
+    a parameter of each job that builds X, so changing it reruns that dataset's jobs."""
+    return dataset_preprocessing(dataset_entry("datasets", dataset))
+
+
 def linear_settings(dataset=None):
     """The `linear` config the paper's models depend on (not the sampled-noise extra); for one
     dataset, only its own hidden size and learning rate, so other datasets' edits rerun nothing
@@ -522,6 +532,7 @@ def linear_settings(dataset=None):
         settings["hidden"] = dataset_entry("linear.hidden", dataset)
         # no entry: derived from the spectrum, as for `auto` (recorded in the run)
         settings["lr"] = config["linear"]["lr"].get(dataset, "auto")
+        settings["preprocessing"] = preprocessing_of(dataset)
     if dataset is not None and settings["lr"] != "auto":
         del settings["auto_lr_fraction"]
     return settings
@@ -606,10 +617,12 @@ def monitoring_options():
 
 
 def nonlinear_settings(dataset=None):
-    """The `nonlinear` config; for one dataset with its own hidden size only."""
+    """The `nonlinear` config; for one dataset with its own hidden size only (and its
+    preprocessing)."""
     settings = dict(config["nonlinear"])
     if dataset is not None:
         settings["hidden"] = dataset_entry("nonlinear.hidden", dataset)
+        settings["preprocessing"] = preprocessing_of(dataset)
     return settings
 
 

@@ -1,5 +1,5 @@
-# Uncentred second-moment spectrum of each dataset's training subset: one artefact per
-# dataset, reused by training, theory and the figures.
+# Second-moment spectrum of each dataset's training subset (uncentred unless the dataset's
+# preprocessing centres X): one artefact per dataset, reused by training, theory and figures.
 
 
 rule spectrum:
@@ -20,6 +20,7 @@ rule spectrum:
         runtime=dataset_runtime("spectrum", floor=10),
     params:
         subset=lambda wildcards: dataset_entry("datasets", wildcards.dataset)["subset"],
+        preprocessing=lambda wildcards: preprocessing_of(wildcards.dataset),
     message:
         sized(
             "Spectrum of {wildcards.dataset}: X^T X / N (float64) and its eigendecomposition"

@@ -1,7 +1,8 @@
 """Rules download_<dataset>: one configured dataset's canonical arrays and manifest.
 
-Imports ``import_npz`` when the config sets it, else downloads through torchvision from the
-configured mirrors into a scratch folder beside the output (removed afterwards).
+Imports ``import_npz`` or reads ``image_folder`` when the config sets one, else downloads
+through torchvision from the configured mirrors into a scratch folder beside the output
+(removed afterwards).
 """
 
 import sys
@@ -17,6 +18,7 @@ sys.path.insert(0, str(_src))
 import shutil
 
 from lindae.data import import_dataset
+from lindae.image_folder import import_image_folder
 from lindae.io import job_log
 from lindae.workflow.download import fetch_dataset
 
@@ -33,6 +35,8 @@ with job_log(snakemake.log[0]) as log:
             output.manifest,
             settings["torchvision"],
         )
+    elif settings.get("image_folder"):  # the key is there only when set
+        import_image_folder(name, settings["image_folder"], output.arrays, output.manifest)
     else:
         scratch = Path(output.arrays).with_name(f".{name}_download")
         shutil.rmtree(scratch, ignore_errors=True)  # left behind by a killed job, if any

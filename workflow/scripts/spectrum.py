@@ -1,4 +1,5 @@
-"""Rule spectrum: uncentred second-moment spectrum of one dataset's training subset."""
+"""Rule spectrum: second-moment spectrum of one dataset's training subset (X as its
+preprocessing builds it: the paper's scale is uncentred)."""
 
 import sys
 from pathlib import Path
@@ -27,9 +28,12 @@ modes = {
     "nonlinear.modes": config["nonlinear"]["modes"],
 }
 with job_log(snakemake.log[0]) as log:
-    data = load_training_matrix(snakemake.input.arrays, snakemake.params.subset)
-    log.info("%s: X of shape %s (float64)", snakemake.wildcards.dataset, data.shape)
-    spectrum = second_moment_spectrum(data, snakemake.wildcards.dataset)
+    params, dataset = snakemake.params, snakemake.wildcards.dataset
+    data = load_training_matrix(
+        snakemake.input.arrays, params.subset, preprocessing=params.preprocessing
+    )
+    log.info("%s: X of shape %s (float64, %s)", dataset, data.shape, params.preprocessing)
+    spectrum = second_moment_spectrum(data, dataset, params.preprocessing)
     log.info("tr(Sigma_bar) = %.6f, lambda_bar_1 = %.6f", spectrum.trace, spectrum.eigenvalues[0])
     check_spectrum(spectrum, snakemake.input.arrays, modes)
     log.info("numerical rank %d (modes asked for: %s)", spectrum.rank, modes)

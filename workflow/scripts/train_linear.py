@@ -83,7 +83,9 @@ with job_log(snakemake.log[0]) as log:
     if settings["algorithm"] == "eigenbasis":
         run = linear.train_eigenbasis(spectrum.eigenvalues, spectrum.eigenvectors, w1, w2, **common)
     else:
-        data = load_training_matrix(snakemake.input.arrays, spectrum.n_samples)
+        data = load_training_matrix(
+            snakemake.input.arrays, spectrum.n_samples, preprocessing=settings["preprocessing"]
+        )
         run = linear.train_dataspace(
             data, spectrum.eigenvalues, spectrum.eigenvectors, w1, w2, **common
         )

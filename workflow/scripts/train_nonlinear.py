@@ -31,7 +31,12 @@ torch.set_num_threads(THREADS)
 with job_log(snakemake.log[0]) as log:
     require_visible_gpu(params.gpus)  # a job given a GPU never trains on the CPU
     spectrum = load_spectrum(snakemake.input.spectrum)
-    data = load_training_matrix(snakemake.input.arrays, spectrum.n_samples, dtype="float32")
+    data = load_training_matrix(
+        snakemake.input.arrays,
+        spectrum.n_samples,
+        dtype="float32",
+        preprocessing=settings["preprocessing"],
+    )
     noise_std, weight_decay = nonlinear_regularisers(wildcards.model, settings)
     epochs = settings["epochs"]
     progress, checkpoint = monitoring(

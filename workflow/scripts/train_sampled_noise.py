@@ -36,8 +36,12 @@ torch.set_num_threads(THREADS)
 with job_log(snakemake.log[0]) as log:
     require_visible_gpu(params.gpus)  # a job given a GPU never trains on the CPU
     device = str(resolve_device(params.device))
-    data = load_training_matrix(snakemake.input.arrays, sampled["subset"])
-    spectrum = second_moment_spectrum(data, wildcards.dataset)
+    # centred / standardised over these rows (sampled_noise.subset), not the spectrum's subset
+    preprocessing = settings["preprocessing"]
+    data = load_training_matrix(
+        snakemake.input.arrays, sampled["subset"], preprocessing=preprocessing
+    )
+    spectrum = second_moment_spectrum(data, wildcards.dataset, preprocessing)
     w1, w2 = linear_init.initial_weights(
         spectrum.dimension, settings["hidden"], settings["init_scale"], settings["seed"], "DAE"
     )
@@ -95,6 +99,7 @@ with job_log(snakemake.log[0]) as log:
         ),
         init_u0=u0,
         n_samples=spectrum.n_samples,
+        preprocessing=preprocessing,
         model="DAE",
         variant="sampled_noise",
         dataset=wildcards.dataset,

@@ -1,13 +1,15 @@
 """The configured datasets before their jobs run: sizes, and the checks of their entries.
 
 A dataset is a config entry, ``datasets.<name>``: where it comes from (a torchvision class
-with mirrors and checksums, or an ``.npz`` to import) and how many training images are used.
-What sizing its jobs needs (image shape, hence D, and the training-set size) is read from
-the data where they are at hand, the header of the ``.npz`` it is imported from
-(:func:`lindae.data.npz_facts`), else from the torchvision class it is downloaded with
-(:data:`lindae.data.TORCHVISION`); never from its name. :func:`dataset_problems` checks the
-entries and the per-dataset settings against each other and against these facts, one line
-per problem naming the key. Never imports snakemake, numpy or torchvision.
+with mirrors and checksums, an ``.npz`` to import or a folder of images) and how many training
+images are used. What sizing its jobs needs (image shape, hence D, and the training-set size)
+is read from the data where they are at hand, the header of the ``.npz`` it is imported from
+(:func:`lindae.data.npz_facts`) or of one image of its folder
+(:func:`lindae.image_folder.image_folder_facts`), else from the torchvision class it is
+downloaded with (:data:`lindae.data.TORCHVISION`); never from its name.
+:func:`dataset_problems` checks the entries and the per-dataset settings against each other
+and against these facts, one line per problem naming the key. Never imports snakemake, numpy
+or torchvision.
 """
 
 from __future__ import annotations
@@ -15,23 +17,39 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lindae.data import TORCHVISION, DatasetFacts, npz_facts
+from lindae.data import PREPROCESSING, TORCHVISION, DatasetFacts, npz_facts
+from lindae.image_folder import image_folder_facts
 from lindae.workflow.download import resolve_location
 
-__all__ = ["PAPER_DATASETS", "dataset_facts", "configured_facts", "dataset_problems"]
+__all__ = [
+    "PAPER_DATASETS",
+    "dataset_facts",
+    "configured_facts",
+    "dataset_preprocessing",
+    "dataset_problems",
+]
 
 #: The datasets of the paper's Figs 5-6 (their published layout: one row or panel each).
 PAPER_DATASETS = ("mnist", "cifar10")
 
 
+def dataset_preprocessing(settings: Mapping[str, Any]) -> str:
+    """How one dataset entry's pixels become X: its ``preprocessing``, else ``scale`` (the
+    paper's, :data:`lindae.data.PREPROCESSING`)."""
+    return settings.get("preprocessing") or PREPROCESSING[0]
+
+
 def dataset_facts(settings: Mapping[str, Any], data_root: str) -> DatasetFacts | None:
     """Training-set size and image shape of one dataset entry: from the header of its
-    ``import_npz`` when readable, else from its ``torchvision`` class; None when neither is
-    known (an import file not there yet: Snakemake names it as a missing input)."""
-    path = settings.get("import_npz")
-    if path:
+    ``import_npz`` or of one image of its ``image_folder`` (with the images counted) when
+    readable, else from its ``torchvision`` class; None when neither is known (an import file
+    or folder not there yet: Snakemake names it as a missing input)."""
+    for key, read in (("import_npz", npz_facts), ("image_folder", image_folder_facts)):
+        path = settings.get(key)
+        if not path:
+            continue
         try:
-            facts = npz_facts(resolve_location(path, data_root))
+            facts = read(resolve_location(path, data_root))
         except ValueError:  # {data_root} with an empty data_root: reported where resolved
             facts = None
         if facts is not None:
@@ -49,14 +67,29 @@ def configured_facts(config: Mapping[str, Any]) -> dict[str, DatasetFacts | None
 
 
 def _source_problems(name: str, entry: Mapping[str, Any]) -> list[str]:
-    """Where the dataset comes from: a torchvision class (with mirrors and md5) or an import."""
+    """Where the dataset comes from: exactly one of a torchvision class (with mirrors and md5),
+    an ``.npz`` import (its torchvision class, if set, only checks the pixels) or an image
+    folder."""
     key = f"datasets.{name}"
-    if entry.get("import_npz"):
+    folder = entry.get("image_folder")
+    if folder and entry.get("import_npz"):
+        return [
+            f"{key}: two sources, import_npz and image_folder; set one of them to null "
+            "(exactly one of torchvision, import_npz or image_folder)"
+        ]
+    if folder and entry.get("torchvision"):
+        return [
+            f"{key}: two sources, torchvision = {entry['torchvision']} and image_folder; set "
+            "torchvision to null to read the folder (exactly one of torchvision, import_npz "
+            "or image_folder)"
+        ]
+    if entry.get("import_npz") or folder:
         return []
     if not entry.get("torchvision"):
         return [
             f"{key}: no source; set torchvision (the class that downloads it: "
-            f"{', '.join(TORCHVISION)}) or import_npz (a pre-extracted .npz)"
+            f"{', '.join(TORCHVISION)}), import_npz (a pre-extracted .npz) or image_folder "
+            "(a folder with one sub-folder of images per class)"
         ]
     problems = []
     if not entry.get("mirrors"):

@@ -110,18 +110,23 @@ def resolve_settings(settings: Mapping[str, Any], data_root: str) -> dict[str, A
     """Where one dataset comes from: its config section's source keys, ``{data_root}`` resolved.
 
     Returns ``torchvision`` (the class that downloads it, or None), ``mirrors``, ``md5``,
-    ``import_npz`` (None when downloading) and ``retries``; keys
+    ``import_npz`` (None when downloading), ``retries`` and, only when set, ``image_folder``
+    (absent otherwise, so that the parameters of the other sources stay as before); keys
     that do not change the data (``subset``, used by later stages) are left out, so that a
-    workflow passing this as rule parameters does not fetch again when they change.
+    workflow passing this as rule parameters does not fetch again when they change
+    (``preprocessing`` neither: it shapes X, not the canonical arrays).
     """
-    import_npz = settings.get("import_npz")
-    return {
+    import_npz, folder = settings.get("import_npz"), settings.get("image_folder")
+    resolved = {
         "torchvision": settings.get("torchvision"),
         "mirrors": [resolve_location(m, data_root) for m in settings.get("mirrors", [])],
         "md5": dict(settings.get("md5", {})),
         "import_npz": resolve_location(import_npz, data_root) if import_npz else None,
         "retries": int(settings.get("retries", 0)),
     }
+    if folder:
+        resolved["image_folder"] = resolve_location(folder, data_root)
+    return resolved
 
 
 def download_limits(settings: Mapping[str, Any]) -> dict[str, float]:
@@ -133,17 +138,21 @@ def download_limits(settings: Mapping[str, Any]) -> dict[str, float]:
 
 
 def source_inputs(settings: Mapping[str, Any]) -> list[str]:
-    """The file a dataset is imported from (resolved settings), or ``[]`` when downloading.
+    """The file or image folder a dataset is imported from (resolved settings), or ``[]`` when
+    downloading.
 
-    For a workflow's rule inputs: a missing import file is then reported before any job runs.
+    For a workflow's rule inputs: a missing import file or folder is then reported before any
+    job runs.
     """
-    return [settings["import_npz"]] if settings.get("import_npz") else []
+    return [settings[key] for key in ("import_npz", "image_folder") if settings.get(key)]
 
 
 def describe_source(name: str, settings: Mapping[str, Any]) -> str:
     """One line saying whether ``name`` is downloaded (and from where) or imported."""
     if settings.get("import_npz"):
         return f"{name}: import {settings['import_npz']}"
+    if settings.get("image_folder"):
+        return f"{name}: import the image folder {settings['image_folder']}"
     return f"{name}: download from " + ", ".join(settings["mirrors"])
 
 
