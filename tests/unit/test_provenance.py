@@ -87,6 +87,9 @@ def test_training_run_states_what_the_run_was_trained_with():
         "activation": "relu",
     }
     assert provenance.training_run(relu, "nonlinear", "x.npz")["activation"] == "relu"
+    # how X was built, where the record states it (records before the option do not)
+    centred = {**LINEAR_RECORD, "preprocessing": "center"}
+    assert provenance.training_run(centred, "linear", "x.npz")["preprocessing"] == "center"
 
 
 def test_a_record_that_does_not_state_its_settings_is_refused():

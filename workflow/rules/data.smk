@@ -1,8 +1,8 @@
 # Image datasets, one per `datasets.<name>` entry: the canonical arrays and a manifest each,
-# downloaded through torchvision from the configured mirrors (file:// works) or imported from a
-# pre-extracted .npz. One rule per dataset (download_<name>), so a dry run shows exactly which
-# jobs touch the network; local rules, since compute nodes often have no internet. A change of
-# a dataset's source fetches it again.
+# downloaded through torchvision from the configured mirrors (file:// works), imported from a
+# pre-extracted .npz or read from a folder of images. One rule per dataset (download_<name>),
+# so a dry run shows exactly which jobs touch the network; local rules, since compute nodes
+# often have no internet. A change of a dataset's source fetches it again.
 # (describe_source, download_limits, resolve_settings, source_inputs: lindae.workflow.download,
 # imported in common.smk)
 

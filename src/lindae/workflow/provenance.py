@@ -146,7 +146,14 @@ RUN_FIELDS: dict[str, tuple[str, ...]] = {
     ),
 }
 #: Stated as well where a record has them (the sampled-noise run's second seed, ...).
-OPTIONAL_RUN_FIELDS = ("variant", "noise_seed", "batch_size", "algorithm", "activation")
+OPTIONAL_RUN_FIELDS = (
+    "variant",
+    "noise_seed",
+    "batch_size",
+    "algorithm",
+    "activation",
+    "preprocessing",
+)
 
 
 def training_run(
