@@ -66,19 +66,15 @@ lint: $(STAMP)
 	$(BIN)/snakefmt --check Snakefile workflow
 	$(BIN)/snakemake --lint --cores 1
 
-# The unit tests on every core (pytest-xdist); the workflow tests two modules at a time (most
-# of a Snakemake run is one busy core: parsing, starting jobs), except those that time or
-# interrupt their jobs (ALONE), which run last, one after another. PYTEST_ARGS go to every
-# run; TESTS=... (paths, -m or -k) runs only those, in one pytest.
+# The unit tests on every core (pytest-xdist), then the workflow tests one after another:
+# each drives Snakemake on two cores, and some time their jobs or read the load average.
+# PYTEST_ARGS go to both runs; TESTS=... (paths, -m or -k) runs only those, in one pytest.
 TESTS ?=
-# (the cost estimate after two of them: it skips while the load average shows other work)
-ALONE = $(addprefix tests/workflow/test_,faults.py resume.py cost_estimate.py slurm.py)
 
 test: $(STAMP)
 ifeq ($(strip $(TESTS)),)
 	$(BIN)/python -m pytest -n auto --dist worksteal tests/unit $(PYTEST_ARGS)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup tests/workflow $(addprefix --ignore=,$(ALONE)) $(PYTEST_ARGS)
-	$(BIN)/python -m pytest $(ALONE) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/workflow $(PYTEST_ARGS)
 else
 	$(BIN)/python -m pytest $(TESTS) $(PYTEST_ARGS)
 endif

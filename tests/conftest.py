@@ -295,21 +295,3 @@ def small_figures_checkout(tmp_path_factory) -> Path:
     small = write_yaml(checkout / "small.yaml", SMALL_FIGURES)
     snakemake(checkout, "--cores", "2", configs=(small,), checkout=checkout)
     return checkout
-
-
-# `make test` runs most workflow modules two at a time (pytest-xdist, --dist loadgroup). The
-# modules that share a session fixture go to one worker, so that it is built once; every other
-# module is a group of its own (its module fixtures are built once too).
-SHARED_FIXTURE_GROUPS = {
-    "test_figs_1_to_4.py": "paper_figures_1_to_4",
-    "test_main_job_quick.py": "paper_figures_1_to_4",
-    "test_parse_purity.py": "small_figures_checkout",
-    "test_relocation.py": "small_figures_checkout",
-    "test_report.py": "small_figures_checkout",
-}
-
-
-def pytest_collection_modifyitems(config, items) -> None:
-    for item in items:
-        name = item.path.name
-        item.add_marker(pytest.mark.xdist_group(SHARED_FIXTURE_GROUPS.get(name, name)))
