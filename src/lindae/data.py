@@ -29,12 +29,13 @@ plausible-looking NaN or zero results). Never imports snakemake, torchvision or
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
 import logging
 import math
 import os
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,7 @@ __all__ = [
     "write_dataset",
     "import_dataset",
     "load_training_matrix",
+    "removed_on_failure",
     "PREPROCESSING",
     "check_preprocessing",
     "preprocess",
@@ -319,7 +321,7 @@ def import_dataset(
     nothing at ``destination`` or ``manifest``.
     """
     source = Path(npz_path)
-    try:
+    with removed_on_failure(destination, manifest):
         LOG.info("%s: importing %s", name, source)
         official = torchvision_class(torchvision) if torchvision else None
         arrays = validate_arrays(name, _read_npz(source), str(source), official)
@@ -328,12 +330,19 @@ def import_dataset(
             "sha256": _sha256(source),
         }
         write_dataset(arrays, record, destination, manifest)
-    except BaseException:
-        Path(destination).unlink(missing_ok=True)
-        Path(manifest).unlink(missing_ok=True)
-        raise
     LOG.info("%s: %s", name, record["counts"])
     return record
+
+
+@contextlib.contextmanager
+def removed_on_failure(*paths: str | os.PathLike[str]) -> Iterator[None]:
+    """Remove ``paths`` when the block raises (Ctrl-C included): nothing half-written stays."""
+    try:
+        yield
+    except BaseException:
+        for path in paths:
+            Path(path).unlink(missing_ok=True)
+        raise
 
 
 # --------------------------------------------------------------------------------------------

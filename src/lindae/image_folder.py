@@ -18,7 +18,14 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .data import DatasetFacts, DatasetFileError, dataset_manifest, validate_arrays, write_dataset
+from .data import (
+    DatasetFacts,
+    DatasetFileError,
+    dataset_manifest,
+    removed_on_failure,
+    validate_arrays,
+    write_dataset,
+)
 from .lazy import lazy_import
 
 np = lazy_import("numpy")
@@ -177,7 +184,7 @@ def import_image_folder(
     raised before anything is written; nothing is left at ``destination`` or ``manifest``.
     """
     source = Path(folder)
-    try:
+    with removed_on_failure(destination, manifest):
         LOG.info("%s: reading the image folder %s", name, source)
         arrays = validate_arrays(name, read_image_folder(source), str(source), empty_test=True)
         digest = hashlib.sha256()  # of what the analysis reads: labels, then pixels
@@ -190,9 +197,5 @@ def import_image_folder(
             "sha256_arrays": digest.hexdigest(),
         }
         write_dataset(arrays, record, destination, manifest)
-    except BaseException:
-        Path(destination).unlink(missing_ok=True)
-        Path(manifest).unlink(missing_ok=True)
-        raise
     LOG.info("%s: %s", name, record["counts"])
     return record
