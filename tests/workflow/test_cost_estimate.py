@@ -44,10 +44,13 @@ TARGETS = [
     "results/nonlinear/mnist_DAE.npz",
     "results/spectra/cifar10.npz",
 ]
-# A fresh process measures the rates, importing torch first, as every training job does.
+# A fresh process measures the rates, importing torch first, as every training job does; for
+# 2 s instead of the run's 0.4 s: on a shared virtual machine a short measurement can land in a
+# slow patch (a 2-thread float64 rate of 34 instead of 46-60 GFLOP/s was seen), which would
+# test the noise of the measurement rather than the cost model.
 MEASURE = (
     "import dataclasses, json; from lindae.workflow.rates import measure_rates; "
-    "print(json.dumps(dataclasses.asdict(measure_rates({threads}))))"
+    "print(json.dumps(dataclasses.asdict(measure_rates({threads}, budget=2.0))))"
 )
 
 
