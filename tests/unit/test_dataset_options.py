@@ -93,6 +93,23 @@ def test_preprocessing_in_the_schema_and_the_spectrum_record(config, tmp_path):
     assert load_spectrum(tmp_path / "s.npz").preprocessing == "standardize"
 
 
+def test_the_spectrum_captions_name_the_matrix_each_preprocessing_builds(config):
+    from lindae.figures import figure
+
+    spectra, analysed = figure("spectra"), figure("analysis_spectra")
+    paper = spectra.description(spectra.settings(config))
+    assert "each dataset's uncentred second moment X^T X / N" in paper
+    config["datasets"]["mnist"]["preprocessing"] = "center"
+    mixed = spectra.description(spectra.settings(config))
+    assert "mnist: covariance (pixels centred)" in mixed and "uncentred second moment" in mixed
+    for name in config["datasets"]:
+        config["datasets"][name]["preprocessing"] = "standardize"
+    config["analysis"]["datasets"] = ["cifar10"]
+    standardised = analysed.description(analysed.settings(config))
+    assert "correlation matrix (pixels standardised)" in standardised
+    assert "uncentred" not in standardised
+
+
 # ------------------------------------------------------------------------------ image folder
 
 

@@ -58,6 +58,9 @@ class AnalysisSpectra(Spectra):
     def settings(self, config: Settings) -> dict[str, Any]:
         return {**super().settings(config), "datasets": analysed_datasets(config)}
 
+    def datasets(self, config: Settings) -> list[str]:
+        return analysed_datasets(config)
+
     def description(self, settings: Settings) -> str:
         return f"{super().description(settings)} Datasets: {_datasets_text(settings)}."
 

@@ -31,6 +31,9 @@ pd = lazy_import("pandas")
 __all__ = ["Figure", "LandscapeFigure", "Inputs", "Tables", "Settings", "note"]
 
 Settings = Mapping[str, Any]
+#: The datasets of the paper's Figs 5-6 (their published layout: one row or panel each).
+PAPER_DATASETS = ("mnist", "cifar10")
+
 #: Loaded upstream artefacts: ``spectra`` {dataset: Spectrum}, ``runs`` {(dataset, model):
 #: record}, ``sampled`` {dataset: record}; empty for the data-free figures.
 Inputs = Mapping[str, Any]

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..lazy import lazy_import
 from ..tables import assemble, rows, select
-from .base import Figure, Settings, Tables
+from .base import PAPER_DATASETS, Figure, Settings, Tables
 from .drawing import dataset_title, pyplot
 
 np = lazy_import("numpy")
@@ -23,7 +23,20 @@ class Spectra(Figure):
     variants, inputs, has_notes = ("corrected",), ("spectra",), False
 
     def settings(self, config: Settings) -> dict[str, Any]:
-        return {"decay": config["linear"]["decay"]}
+        return {
+            "decay": config["linear"]["decay"],
+            # how each shown dataset's X was built: the caption names the matrix it shows
+            # (an entry without the key has the paper's "scale": the schema's default)
+            "preprocessing": {
+                name: config["datasets"][name].get("preprocessing") or "scale"
+                for name in self.datasets(config)
+                if name in config["datasets"]
+            },
+        }
+
+    def datasets(self, config: Settings) -> list[str]:
+        """The datasets this figure shows: the paper's two (Fig. 5's)."""
+        return list(PAPER_DATASETS)
 
     def tables(self, inputs, settings, variant) -> dict[str, pd.DataFrame]:
         """Per dataset: every eigenvalue of X^T X / N by rank, and the sample count N."""
@@ -42,7 +55,7 @@ class Spectra(Figure):
 
     def description(self, settings: Settings) -> str:
         return (
-            "Eigenvalues of each dataset's uncentred second moment X^T X / N by rank (log-log), "
+            f"Eigenvalues of {_matrix_text(settings['preprocessing'])} by rank (log-log), "
             f"with the WDAE's weight decay gamma = {settings['decay']:g}: the linear WDAE never "
             "learns the modes below that line."
         )
@@ -80,3 +93,23 @@ class Spectra(Figure):
 
 
 FIGURE = Spectra()
+
+
+#: What X^T X / N is, per ``datasets.<name>.preprocessing`` (lindae.data.PREPROCESSING).
+_MATRICES = {
+    "scale": "uncentred second moment",
+    "center": "covariance (pixels centred)",
+    "standardize": "correlation matrix (pixels standardised)",
+}
+
+
+def _matrix_text(preprocessing: Mapping[str, str]) -> str:
+    """The matrix whose spectrum is shown: one phrase when every dataset was built alike
+    (the paper's: the uncentred second moment), else one per dataset."""
+    kinds = set(preprocessing.values()) or {"scale"}
+    if len(kinds) == 1:
+        return f"each dataset's {_MATRICES[kinds.pop()]} X^T X / N"
+    each = ", ".join(
+        f"{dataset_title(name)}: {_MATRICES[kind]}" for name, kind in preprocessing.items()
+    )
+    return f"X^T X / N ({each})"

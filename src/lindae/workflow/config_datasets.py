@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from lindae.data import PREPROCESSING, TORCHVISION, DatasetFacts, npz_facts
+from lindae.figures.base import PAPER_DATASETS
 from lindae.image_folder import image_folder_facts
 from lindae.workflow.download import resolve_location
 
@@ -28,9 +29,6 @@ __all__ = [
     "dataset_preprocessing",
     "dataset_problems",
 ]
-
-#: The datasets of the paper's Figs 5-6 (their published layout: one row or panel each).
-PAPER_DATASETS = ("mnist", "cifar10")
 
 
 def dataset_preprocessing(settings: Mapping[str, Any]) -> str:
