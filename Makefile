@@ -66,19 +66,21 @@ lint: $(STAMP)
 	$(BIN)/snakefmt --check Snakefile workflow
 	$(BIN)/snakemake --lint --cores 1
 
-# The unit tests on every core (pytest-xdist), with the SLURM test beside them on a worker of
-# its own (listed first, so it starts at once): it mostly waits for SLURM's status checks.
-# Then the other workflow tests one after another: each drives Snakemake on two cores, and
-# some time their jobs or read the load average. PYTEST_ARGS go to both runs; TESTS=...
-# (paths, -m or -k) runs only those, in one pytest.
+# The unit tests on every core (pytest-xdist), with the real-SLURM test beside them on a
+# worker of its own (listed first, so it starts at once; it mostly waits for SLURM's status
+# checks) and the SLURM profiles' dry runs (no timing) last. Then the other workflow tests one
+# after another: each drives Snakemake on two cores, and some time their jobs or read the load
+# average. PYTEST_ARGS go to both runs; TESTS=... (paths, -m or -k) runs only those, in one
+# pytest.
 TESTS ?=
-WAITING_TESTS = tests/workflow/test_slurm.py
+WAITING_TESTS = tests/workflow/test_slurm_cluster.py
+UNTIMED_TESTS = tests/workflow/test_slurm.py
 UNIT_WORKERS := $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 
 test: $(STAMP)
 ifeq ($(strip $(TESTS)),)
-	$(BIN)/python -m pytest -n $(UNIT_WORKERS) --dist worksteal $(WAITING_TESTS) tests/unit $(PYTEST_ARGS)
-	$(BIN)/python -m pytest tests/workflow $(addprefix --ignore=,$(WAITING_TESTS)) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(UNIT_WORKERS) --dist worksteal $(WAITING_TESTS) tests/unit $(UNTIMED_TESTS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/workflow $(addprefix --ignore=,$(WAITING_TESTS) $(UNTIMED_TESTS)) $(PYTEST_ARGS)
 else
 	$(BIN)/python -m pytest $(TESTS) $(PYTEST_ARGS)
 endif
