@@ -95,7 +95,9 @@ def test_preprocessing_in_the_schema_and_the_spectrum_record(config, tmp_path):
 
 def test_the_spectrum_captions_name_the_matrix_each_preprocessing_builds(config):
     from lindae.figures import figure
+    from lindae.figures.spectra import _MATRICES
 
+    assert set(_MATRICES) == set(PREPROCESSING)  # a caption phrase for every choice
     spectra, analysed = figure("spectra"), figure("analysis_spectra")
     paper = spectra.description(spectra.settings(config))
     assert "each dataset's uncentred second moment X^T X / N" in paper

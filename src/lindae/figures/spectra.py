@@ -25,10 +25,10 @@ class Spectra(Figure):
     def settings(self, config: Settings) -> dict[str, Any]:
         return {
             "decay": config["linear"]["decay"],
-            # how each shown dataset's X was built: the caption names the matrix it shows
-            # (an entry without the key has the paper's "scale": the schema's default)
+            # how each shown dataset's X was built (the schema fills in its default): the
+            # caption names the matrix it shows
             "preprocessing": {
-                name: config["datasets"][name].get("preprocessing") or "scale"
+                name: config["datasets"][name]["preprocessing"]
                 for name in self.datasets(config)
                 if name in config["datasets"]
             },
@@ -106,7 +106,9 @@ _MATRICES = {
 def _matrix_text(preprocessing: Mapping[str, str]) -> str:
     """The matrix whose spectrum is shown: one phrase when every dataset was built alike
     (the paper's: the uncentred second moment), else one per dataset."""
-    kinds = set(preprocessing.values()) or {"scale"}
+    kinds = set(preprocessing.values())
+    if not kinds:
+        return "each dataset's X^T X / N"
     if len(kinds) == 1:
         return f"each dataset's {_MATRICES[kinds.pop()]} X^T X / N"
     each = ", ".join(
