@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from .csv_format import csv_chunks
 from .errors import UserError, is_user_error
 from .lazy import lazy_import
 
@@ -144,8 +145,14 @@ def _write_with(destination: str | os.PathLike[str], writer: Callable[[Path], An
 
 
 def write_table(table: pd.DataFrame, destination: str | os.PathLike[str]) -> None:
-    """Write a long-form table as CSV (full float precision), atomically."""
-    _write_with(destination, lambda path: table.to_csv(path, index=False))
+    """Write a long-form table as CSV (full float precision, as ``to_csv(index=False)``;
+    :mod:`lindae.csv_format`), atomically."""
+
+    def write(path: Path) -> None:
+        with path.open("w", encoding="utf-8", newline="") as stream:
+            stream.writelines(csv_chunks(table))
+
+    _write_with(destination, write)
 
 
 def write_json(payload: Any, destination: str | os.PathLike[str]) -> None:

@@ -23,6 +23,12 @@ def _full_disk(path, *args, **kwargs):
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
+def _full_disk_rows(table):
+    """Stand-in for the table text on a full disk: the header is written, then ENOSPC."""
+    yield "a\n"
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
 WRITERS = {
     "table": ("t.csv", lambda d: io.write_table(pd.DataFrame({"a": [1.0]}), d)),
     "json": ("n.json", lambda d: io.write_json({"a": 1}, d)),
@@ -45,7 +51,7 @@ def test_writer_failure_keeps_the_earlier_artefact(tmp_path, monkeypatch, kind):
     destination = tmp_path / "results" / name
     write(destination)
     earlier = destination.read_bytes()
-    monkeypatch.setattr(pd.DataFrame, "to_csv", lambda self, p, **k: _full_disk(p))
+    monkeypatch.setattr(io, "csv_chunks", _full_disk_rows)
     monkeypatch.setattr(Path, "write_text", lambda self, *a, **k: _full_disk(self))
     monkeypatch.setattr(np, "savez", _full_disk)
     monkeypatch.setattr(

@@ -177,33 +177,6 @@ def test_divergence_and_bad_activation(problem):
         )
 
 
-def test_noisy_inputs_do_not_depend_on_the_thread_count():
-    x = torch.rand(1000, 30, dtype=torch.float32)
-    draws = []
-    for threads in (1, 2, 3):
-        with nonlinear.NoisyInputs(x, 2.0, seed=5, threads=threads) as noise:
-            draws.append([noise.draw().clone() for _ in range(2)])
-    for other in draws[1:]:
-        for first, second in zip(draws[0], other, strict=True):
-            assert torch.equal(first, second)
-    first, second = draws[0]
-    assert not torch.equal(first, second)  # fresh noise at every draw
-
-
-def test_noisy_inputs_are_x_plus_independent_gaussian_noise():
-    x = torch.rand(8000, 50, dtype=torch.float64)
-    with nonlinear.NoisyInputs(x, 2.0, seed=0, threads=2) as noise:
-        e = (noise.draw() - x) / 2.0
-    # 400 000 draws: mean and variance of N(0, 1) to within ~5 standard errors.
-    assert abs(float(e.mean())) < 5 * (1 / 400_000) ** 0.5
-    assert abs(float(e.var()) - 1.0) < 5 * (2 / 400_000) ** 0.5
-    # The row blocks come from different generators: no block repeats another.
-    blocks = e.chunk(nonlinear.NOISE_STREAMS)
-    assert len(blocks) == nonlinear.NOISE_STREAMS
-    correlation = float((blocks[0] * blocks[1]).mean())
-    assert abs(correlation) < 5 * (1 / blocks[0].numel()) ** 0.5
-
-
 def test_metric_through_the_hidden_layer_equals_the_output_projection():
     rng = np.random.default_rng(3)
     hidden = torch.as_tensor(np.maximum(rng.standard_normal((200, 12)), 0.0))

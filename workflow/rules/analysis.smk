@@ -34,7 +34,7 @@ rule train_half_times:
         f"{RESULTS}/benchmarks/train_half_times/{{dataset}}.tsv"
     conda:
         "../../envs/train.yaml"
-    threads: 2
+    threads: compute_threads()
     resources:
         mem_mb=1500,
         runtime=30,

@@ -147,6 +147,7 @@ WORKFLOW_MODULES = (
     "signals",
     "cost",
     "rates",
+    "threads",
 )
 # The science lives in the importable package lindae. Parsing imports it from LIBRARY; rule
 # scripts find it on their own (the preamble of workflow/scripts/*.py: the checkout's src/,
@@ -196,6 +197,7 @@ try:
     from lindae.workflow.locks import clear_stale_locks, register_run
     from lindae.workflow.profiles import dropped_entries, profile_arguments
     from lindae.workflow.signals import stop_like_ctrl_c, wrap_execute
+    from lindae.workflow.threads import job_threads_of
     from lindae.figures import REGISTRY
     from lindae.half_times import (
         analysed_datasets,
@@ -218,6 +220,13 @@ RESULTS = config.get("results_dir", "results")
 # their companions (spectra, sampled noise) keep their published layout on these two.
 DATASETS = list(config["datasets"]) if isinstance(config.get("datasets"), dict) else []
 PAPER_DATASETS = list(PAPER_DATASETS)  # ["mnist", "cifar10"]
+
+
+def compute_threads():
+    """Threads of the spectrum and training rules: the count their jobs compute with
+    (``compute_threads``; lindae.workflow.threads), so 1 lets two such jobs share 2 cores.
+    """
+    return job_threads_of(config)
 
 
 def fail(message):

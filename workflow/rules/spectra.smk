@@ -14,7 +14,7 @@ rule spectrum:
         f"{RESULTS}/benchmarks/spectrum/{{dataset}}.tsv"
     conda:
         "../../envs/data.yaml"
-    threads: 2
+    threads: compute_threads()
     resources:
         mem_mb=lambda wildcards: dataset_mem_mb("spectrum", wildcards.dataset),
         runtime=dataset_runtime("spectrum", floor=10),

@@ -15,7 +15,7 @@ rule train_linear:
         f"{RESULTS}/benchmarks/train_linear/{{dataset}}_{{model}}.tsv"
     conda:
         "../../envs/train.yaml"
-    threads: 2
+    threads: compute_threads()
     resources:
         mem_mb=lambda wildcards: dataset_mem_mb("train_linear", wildcards.dataset),
         runtime=dataset_runtime("train_linear", floor=10),
@@ -53,7 +53,7 @@ rule train_sampled_noise:
         f"{RESULTS}/benchmarks/train_sampled_noise/{{dataset}}.tsv"
     conda:
         "../../envs/train.yaml"
-    threads: 2
+    threads: compute_threads()
     resources:
         mem_mb=lambda wildcards: dataset_mem_mb(
             "train_sampled_noise", wildcards.dataset
@@ -94,7 +94,7 @@ rule train_nonlinear:
         f"{RESULTS}/benchmarks/train_nonlinear/{{dataset}}_{{model}}.tsv"
     conda:
         "../../envs/train.yaml"
-    threads: 2
+    threads: compute_threads()
     resources:
         mem_mb=lambda wildcards: dataset_mem_mb("train_nonlinear", wildcards.dataset),
         runtime=dataset_runtime("train_nonlinear", floor=60),

@@ -48,6 +48,7 @@ from .driver import (
     resolve_dtype,
     run_epochs,
 )
+from .noise import GaussianStreams
 from .progress import ProgressMeter
 from .stability import OscillationMonitor
 
@@ -61,8 +62,10 @@ __all__ = [
     "save_run",
 ]
 
-#: Reader of the current weights as the rotated factors (A = V^T W1, B = W2 V), float64 numpy.
-Rotated = Callable[[], tuple[NDArray, NDArray]]
+#: Reader of the current weights as the rotated factors (A = V^T W1, B = W2 V): float64 torch
+#: tensors on the CPU. The records are computed from them in torch, on its own threads: numpy's
+#: BLAS beside torch's busy OpenMP threads took 2-6x longer (docs/running.md).
+Rotated = Callable[[], tuple[torch.Tensor, torch.Tensor]]
 
 #: What the oscillation monitor watches (and its messages name).
 PROJECTION = "v_i^T W v_i"
@@ -80,11 +83,16 @@ class Trajectory:
     extra: dict = field(default_factory=dict)
 
 
-def singular_values(a: NDArray, b: NDArray) -> NDArray[np.float64]:
-    """Singular values of A B (A: D x H, B: H x D) from the H x H core of two QR factorisations."""
-    _, r_a = np.linalg.qr(a)
-    _, r_b = np.linalg.qr(b.T)
-    return np.linalg.svd(r_a @ r_b.T, compute_uv=False)
+def singular_values(a: NDArray | torch.Tensor, b: NDArray | torch.Tensor) -> NDArray[np.float64]:
+    """Singular values of A B (A: D x H, B: H x D) from the H x H core of two QR factorisations
+    (float64)."""
+    a, b = (
+        m.double() if isinstance(m, torch.Tensor) else torch.from_numpy(np.array(m, np.float64))
+        for m in (a, b)
+    )
+    r_a = torch.linalg.qr(a, mode="r")[1]
+    r_b = torch.linalg.qr(b.T, mode="r")[1]
+    return torch.linalg.svdvals(r_a @ r_b.T).numpy()
 
 
 @dataclass(frozen=True)
@@ -120,24 +128,23 @@ def _run(
     eigenvalues, noise, decay = run.eigenvalues, run.noise, run.decay
     check_training_settings(run.lr, run.epochs, noise=noise, decay=decay)
     recorded: list[tuple[NDArray, NDArray]] = []
+    lam = torch.from_numpy(np.array(eigenvalues, dtype=np.float64))  # a copy: any strides
 
     def record(epoch: int) -> float:
         a, b = rotated()
-        if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        if not (torch.isfinite(a).all() and torch.isfinite(b).all()):
             return math.nan
-        projections = np.einsum("ih,hi->i", a, b)
-        scaled = eigenvalues[:, None] * a
+        projections = (a * b.T).sum(dim=1)  # v_i^T W v_i = sum_h A_ih B_hi
+        scaled = lam[:, None] * a
         gram_b = b @ b.T
-        data_term = 0.5 * (
-            np.sum((a.T @ scaled) * gram_b) - 2.0 * eigenvalues @ projections + eigenvalues.sum()
-        )
+        data_term = 0.5 * (((a.T @ scaled) * gram_b).sum() - 2.0 * (lam @ projections) + lam.sum())
         loss = (
             data_term
-            + 0.5 * noise * np.sum((a.T @ a) * gram_b)
-            + 0.5 * decay * (np.sum(a * a) + np.sum(b * b))
+            + 0.5 * noise * ((a.T @ a) * gram_b).sum()
+            + 0.5 * decay * ((a * a).sum() + (b * b).sum())
         )
-        recorded.append((singular_values(a, b), projections))
-        monitor.observe(epoch, projections)
+        recorded.append((singular_values(a, b), projections.numpy()))
+        monitor.observe(epoch, recorded[-1][1])
         return float(loss)
 
     def save() -> dict[str, Any]:
@@ -222,8 +229,8 @@ def train_eigenbasis(
             new_b_t.add_(b_t, alpha=-lr * decay)
         a, b_t = new_a, new_b_t
 
-    def rotated() -> tuple[NDArray, NDArray]:
-        return a.double().cpu().numpy(), b_t.T.double().cpu().numpy()
+    def rotated() -> tuple[torch.Tensor, torch.Tensor]:
+        return a.double().cpu(), b_t.T.double().cpu()
 
     def save() -> dict[str, Any]:
         return {"a": a.cpu(), "b_t": b_t.cpu()}
@@ -248,19 +255,29 @@ def _dataspace_state(
     p = torch.as_tensor(w1, dtype=torch_dtype, device=torch_device).clone()
     q = torch.as_tensor(w2, dtype=torch_dtype, device=torch_device).clone()
 
-    def rotated() -> tuple[NDArray, NDArray]:
-        return eigenvectors.T @ p.double().cpu().numpy(), q.double().cpu().numpy() @ eigenvectors
+    basis = torch.as_tensor(np.ascontiguousarray(eigenvectors), dtype=torch.float64)  # V, CPU
+
+    def rotated() -> tuple[torch.Tensor, torch.Tensor]:
+        return basis.T @ p.double().cpu(), q.double().cpu() @ basis
 
     return torch_device, x, p, q, rotated
 
 
-def _weights(p: torch.Tensor, q: torch.Tensor, generator: torch.Generator | None = None):
-    """Save and restore of W1, W2 (in place) and of the noise ``generator``, if any."""
+def _weights(
+    p: torch.Tensor,
+    q: torch.Tensor,
+    generator: torch.Generator | None = None,
+    streams: GaussianStreams | None = None,
+):
+    """Save and restore of W1, W2 (in place) and of the minibatch order's ``generator`` and
+    the noise ``streams``, if any."""
 
     def save() -> dict[str, Any]:
         state = {"w1": p.cpu().clone(), "w2": q.cpu().clone()}
         if generator is not None:
             state["generator"] = generator.get_state()
+        if streams is not None:
+            state["streams"] = streams.state()
         return state
 
     def restore(state: Mapping[str, Any]) -> None:
@@ -268,6 +285,8 @@ def _weights(p: torch.Tensor, q: torch.Tensor, generator: torch.Generator | None
         q.copy_(state["w2"])
         if generator is not None:
             generator.set_state(state["generator"])
+        if streams is not None:
+            streams.restore(state["streams"])
 
     return Resumable(save, restore)
 
@@ -341,14 +360,16 @@ def train_sampled_noise(
     Loss per batch: (1/2n)||X - (X + E) W||^2. ``batch_size`` 0 is full batch (one update per
     epoch, directly comparable with the noise-averaged theory); otherwise a shuffled pass of
     minibatches per epoch. The recorded loss is the noise-averaged one, for comparability.
-    ``seed`` seeds the noise draws and the minibatch order.
+    ``seed`` seeds the minibatch order and (through
+    :class:`~lindae.training.noise.GaussianStreams`, drawn on all of torch's threads) the noise.
     """
     torch_device, x, p, q, rotated = _dataspace_state(data, eigenvectors, w1, w2, device, dtype)
-    torch_dtype = x.dtype
     generator = torch.Generator(device=torch_device).manual_seed(seed)
+    streams = GaussianStreams(seed, torch_device, torch.get_num_threads())
     n_samples = x.shape[0]
     size = n_samples if batch_size in (0, None) else min(batch_size, n_samples)
     std = math.sqrt(noise)
+    buffer = torch.empty_like(x[:size])  # the noisy inputs of one batch
 
     @torch.no_grad()
     def update() -> None:
@@ -359,12 +380,9 @@ def train_sampled_noise(
         )
         for start in range(0, n_samples, size):
             clean = x if order is None else x[order[start : start + size]]
-            # in place: the same arithmetic as clean + std * E and (hidden @ q - clean) / n,
-            # without the N x D temporaries (an epoch's non-GEMM work is memory traffic)
-            noisy = torch.randn(
-                clean.shape, generator=generator, dtype=torch_dtype, device=torch_device
-            )
-            noisy.mul_(std).add_(clean)
+            # in place: clean + std * E and (hidden @ q - clean) / n without N x D temporaries
+            # (an epoch's non-GEMM work is memory traffic)
+            noisy = streams.noisy(clean, std, buffer[: clean.shape[0]])
             hidden = noisy @ p
             residual = (hidden @ q).sub_(clean).div_(clean.shape[0])
             grad_p = noisy.T @ (residual @ q.T)
@@ -377,8 +395,9 @@ def train_sampled_noise(
     # several steps, which can hide a swing of period two steps; the workflow also trains the
     # marginalised twin (full batch, same bound), which shows it.
     run = _Run(eigenvalues, w1.shape[1], noise, 0.0, lr, epochs, steps, dtype, progress, checkpoint)
-    monitor, weights = OscillationMonitor.noisy(PROJECTION), _weights(p, q, generator)
-    trajectory = _run(run, "sampled_noise", torch_device, update, rotated, monitor, weights)
+    monitor, weights = OscillationMonitor.noisy(PROJECTION), _weights(p, q, generator, streams)
+    with streams:
+        trajectory = _run(run, "sampled_noise", torch_device, update, rotated, monitor, weights)
     trajectory.extra.update(batch_size=size)
     return trajectory
 

@@ -3,9 +3,10 @@
 Model: x_hat = W2 relu(W1 x_tilde), W1 (H x D) and W2 (D x H) without biases (torch ``Linear``
 weight layout), entries N(0, init_std^2). Loss: mean squared error over all N*D entries.
 Full-batch SGD; the WDAE adds SGD weight decay (grad += wd * w), the DAE adds Gaussian input
-noise drawn afresh every epoch (see :class:`NoisyInputs`). Gradients are written out by hand
-(10 N D H flops per epoch, all in GEMMs), which is both faster than autograd here and bitwise
-deterministic on CPU. The epochs run through :func:`lindae.training.driver.run_epochs`.
+noise drawn afresh every epoch (:class:`~lindae.training.noise.NoisyInputs`). Gradients are
+written out by hand (10 N D H flops per epoch, all in GEMMs), which is both faster than
+autograd here and bitwise deterministic on CPU. The epochs run through
+:func:`lindae.training.driver.run_epochs`.
 
 The mapping metric along the top-k eigen-directions v_i of Sigma = X^T X (eigenvalues
 s_i = N lambda_bar_i) is m_i = ((X_hat v_i) . (X v_i)) / s_i, computed by projection in
@@ -30,7 +31,6 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +48,7 @@ from .driver import (
     resolve_dtype,
     run_epochs,
 )
+from .noise import NOISE_STREAMS, NoisyInputs
 from .progress import ProgressMeter
 from .stability import OscillationMonitor
 
@@ -62,8 +63,6 @@ __all__ = [
 ]
 
 ACTIVATIONS = ("relu", "linear")
-# Independent noise generators per DAE run; fixed, so results never depend on the thread count.
-NOISE_STREAMS = 8
 RULE = "its linear limit is stable only for lr <"
 METRIC = "the mapping metric m_i"
 
@@ -89,65 +88,6 @@ def initial_weights(
     w1 = std * torch.randn(hidden, dimension, generator=generator, dtype=dtype)
     w2 = std * torch.randn(dimension, hidden, generator=generator, dtype=dtype)
     return w1, w2
-
-
-class NoisyInputs:
-    """Writes X_tilde = X + std * E (E standard Gaussian, fresh at each ``draw``) into a buffer.
-
-    Drawing N*D Gaussian numbers is the DAE's main cost beyond its GEMMs, and one torch
-    generator fills them on one core. So the rows are cut into ``NOISE_STREAMS`` fixed blocks,
-    each with its own generator seeded from ``numpy.random.SeedSequence(seed)``, and the blocks
-    are filled by a pool of ``threads`` workers (on CUDA, one after another). Each block's
-    numbers depend only on its generator, so the result is bitwise the same for any ``threads``.
-    Use as a context manager (it owns the worker pool).
-    """
-
-    def __init__(self, x: torch.Tensor, std: float, seed: int, threads: int = 1) -> None:
-        self.x, self.std = x, std
-        self.out = torch.empty_like(x)
-        seeds = np.random.SeedSequence(seed).generate_state(NOISE_STREAMS)
-        self.generators = [
-            torch.Generator(device=x.device).manual_seed(int(value)) for value in seeds
-        ]
-        self.blocks = list(
-            zip(self.x.chunk(NOISE_STREAMS), self.out.chunk(NOISE_STREAMS), strict=True)
-        )
-        parallel = x.device.type == "cpu" and threads > 1 and len(self.blocks) > 1
-        self.pool = ThreadPoolExecutor(max_workers=threads) if parallel else None
-
-    def _fill(self, index: int) -> None:
-        clean, noisy = self.blocks[index]
-        torch.randn(noisy.shape, generator=self.generators[index], out=noisy)
-        torch.add(clean, noisy, alpha=self.std, out=noisy)  # one pass: x + std * e
-
-    def draw(self) -> torch.Tensor:
-        """Fresh noisy inputs (the same buffer every time)."""
-        if self.pool is None:
-            for index in range(len(self.blocks)):
-                self._fill(index)
-        else:
-            list(self.pool.map(self._fill, range(len(self.blocks))))
-        return self.out
-
-    def state(self) -> list[torch.Tensor]:
-        """The generators' states (for a checkpoint)."""
-        return [generator.get_state() for generator in self.generators]
-
-    def restore(self, states: list[torch.Tensor]) -> None:
-        """Continue the draws from :meth:`state`."""
-        for generator, state in zip(self.generators, states, strict=True):
-            generator.set_state(state)
-
-    def close(self) -> None:
-        """Shut the worker pool down."""
-        if self.pool is not None:
-            self.pool.shutdown()
-
-    def __enter__(self) -> NoisyInputs:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
 
 def mapping_metric(

@@ -362,7 +362,7 @@ def estimate_lines(
     lines = [
         f"lindae: expected run time on this machine ({len(estimates)} jobs, {cores} cores; "
         f"{rates.library} float32 GEMM {rates.gemm / 1e9:.0f} GFLOP/s with "
-        f"{rates.threads} threads):"
+        f"{rates.threads} thread{'s' if rates.threads != 1 else ''}):"
     ]
     for stage, (count, serial, wall) in stage_totals(estimates, cores).items():
         lines.append(
