@@ -14,15 +14,25 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
-import pytest
-import yaml
+# pytest-xdist runs one worker more than there are cores (the Makefile): with torch's and the
+# BLAS's default of a thread per core each, the workers' threads oversubscribe the cores and
+# spin against each other. One thread per worker, set before numpy or torch loads.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[_variable] = "1"
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import yaml  # noqa: E402
 
 from lindae.workflow.download import fetch_dataset
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "config" / "config.yaml"
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+# The tests' overlay that turns the run-time estimate off (it times this machine in
+# Snakemake's own process, seconds per run); only the estimate's own tests keep it.
+NO_ESTIMATE = ROOT / "tests" / "data" / "no_estimate.yaml"
 BIN = Path(sys.executable).parent
 # What a checkout needs to run the workflow (results and .snakemake are the working directory's).
 CHECKOUT = ("Snakefile", "workflow", "src", "config", "profiles", "envs")
@@ -54,10 +64,12 @@ def snakemake_command(
     *args: str,
     configs: tuple[Path, ...] = (),
     checkout: Path = ROOT,
+    estimate: bool = False,
 ) -> list[str]:
     """The command line that runs ``checkout``'s workflow in ``workdir`` with the shipped
     config plus ``configs``. No flags beyond ``args``: profiles/default applies
-    (rerun-incomplete), as for a user."""
+    (rerun-incomplete), as for a user. Without ``estimate``, ``NO_ESTIMATE`` comes between
+    the two (``configs`` may turn the estimate back on)."""
     return [
         str(BIN / "snakemake"),
         "-s",
@@ -66,6 +78,7 @@ def snakemake_command(
         str(workdir),
         "--configfile",
         str(checkout / "config" / "config.yaml"),
+        *([] if estimate else [str(NO_ESTIMATE)]),
         *map(str, configs),
         *args,
     ]
@@ -78,10 +91,14 @@ def snakemake(
     check: bool = True,
     env: dict | None = None,
     checkout: Path = ROOT,
+    estimate: bool = False,
 ) -> subprocess.CompletedProcess:
     """Run the workflow of ``checkout`` (this repository) with its working directory in
-    ``workdir``; with ``check``, a failure raises with Snakemake's whole output."""
-    command = snakemake_command(workdir, *args, configs=configs, checkout=checkout)
+    ``workdir``; with ``check``, a failure raises with Snakemake's whole output. ``estimate``:
+    as for :func:`snakemake_command`."""
+    command = snakemake_command(
+        workdir, *args, configs=configs, checkout=checkout, estimate=estimate
+    )
     result = subprocess.run(command, capture_output=True, text=True, cwd=workdir, env=env)
     if check and result.returncode != 0:
         raise AssertionError(

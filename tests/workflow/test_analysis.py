@@ -72,6 +72,7 @@ def run(tmp_path_factory):
     np.savez(workdir / "bright.npz", **_bright())
     overlay = {
         "data_root": str(workdir),
+        "compute_threads": 1,  # tiny jobs: two side by side beat one on two threads
         "style": {"dpi": 50},
         "datasets": {
             "mnist": {"import_npz": "{data_root}/mnist.npz", "subset": SAMPLES},

@@ -67,8 +67,8 @@ def run(tmp_path_factory):
     datasets = write_datasets(workdir, count=1000, subset=1000, templates=8, brightness=0.3)
     settings = write_yaml(workdir / "settings.yaml", SETTINGS)
     configs = (datasets, settings)
-    dry = snakemake(workdir, "--cores", "2", "-n", *TARGETS, configs=configs)
-    result = snakemake(workdir, "--cores", "2", *TARGETS, configs=configs)
+    dry = snakemake(workdir, "--cores", "2", "-n", *TARGETS, configs=configs, estimate=True)
+    result = snakemake(workdir, "--cores", "2", *TARGETS, configs=configs, estimate=True)
     load = os.getloadavg()[0]  # the last minute: the run's own 2 cores, and anyone else's
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
     for path in configs:
