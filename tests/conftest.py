@@ -4,6 +4,7 @@ throw-away checkouts and file-tree snapshots.
 
 from __future__ import annotations
 
+import ast
 import copy
 import gzip
 import hashlib
@@ -261,6 +262,22 @@ def epochs_lasting(seconds: float) -> int:
     linear.train_eigenbasis(eigenvalues, np.eye(784), w1, w2, 1e-3, 300, noise=0.5)
     per_epoch = (time.perf_counter() - start) / 300
     return int(np.clip(seconds / per_epoch, 2000, 100_000)) // 1000 * 1000
+
+
+def parsed_imports(source: str, package: str) -> set[str]:
+    """Every module ``source`` imports, from Python's own parse of the whole text (relative
+    imports resolved in ``package``): the reference for the workflow's import scanner and for
+    the library's layering tests. ``from a import b`` gives ``a`` and ``a.b``."""
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package.rsplit(".", node.level - 1)[0] if node.level else ""
+            module = ".".join(part for part in (base, node.module or "") if part)
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names)
+    return names
 
 
 def tree_state(root: Path, skip: tuple[str, ...] = (".snakemake",)) -> dict[str, tuple]:

@@ -3,30 +3,15 @@ every import that Python's own parser finds, in every form the library and scrip
 
 from __future__ import annotations
 
-import ast
 import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, parsed_imports
 
 from lindae.workflow.code_deps import imported_modules, library_dependencies
 
 SOURCES = sorted([*(ROOT / "src").rglob("*.py"), *(ROOT / "workflow" / "scripts").glob("*.py")])
-
-
-def _parsed_imports(source: str, package: str) -> set[str]:
-    """The reference: every import node of the whole parsed file."""
-    names = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = package.rsplit(".", node.level - 1)[0] if node.level else ""
-            module = ".".join(part for part in (base, node.module or "") if part)
-            names.add(module)
-            names.update(f"{module}.{alias.name}" for alias in node.names)
-    return names
 
 
 FORMS = textwrap.dedent(
@@ -58,7 +43,7 @@ FORMS = textwrap.dedent(
 
 def test_every_form_of_import_statement_is_found():
     found = imported_modules(FORMS, package="pkg.sub")
-    assert found == _parsed_imports(FORMS, "pkg.sub")
+    assert found == parsed_imports(FORMS, "pkg.sub")
     expected = {"os", "sys", "a.b.c", "a.b.d", "e.f", "g.h", "pkg.sub.sibling"}
     assert expected | {"pkg.parent.thing", "torch", "numpy.linalg.eigh"} <= found
 
@@ -73,7 +58,7 @@ def test_every_library_and_script_file_reads_as_pythons_parser_does(path: Path):
     # the package a module's relative imports resolve in (a script has none)
     parts = path.relative_to(ROOT / "src").parts[:-1] if "src" in path.parts else ()
     package = ".".join(parts)
-    assert imported_modules(source, package or None) == _parsed_imports(source, package)
+    assert imported_modules(source, package or None) == parsed_imports(source, package)
 
 
 def test_a_script_depends_on_what_it_imports_transitively(tmp_path: Path):

@@ -7,12 +7,11 @@ and at run time in a fresh interpreter.
 
 from __future__ import annotations
 
-import ast
 import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import BIN, ROOT
+from conftest import BIN, ROOT, parsed_imports
 
 from lindae.workflow.code_deps import job_path
 
@@ -22,16 +21,7 @@ LIBRARY = ROOT / "src" / "lindae"
 def _imports(path: Path) -> set[str]:
     """Absolute names of the modules ``path`` imports (relative ones resolved in lindae[.x])."""
     package = ".".join(path.relative_to(LIBRARY.parent).with_suffix("").parts[:-1])
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = package.rsplit(".", node.level - 1)[0] if node.level else ""
-            module = ".".join(part for part in (base, node.module or "") if part)
-            names.add(module)
-            names.update(f"{module}.{alias.name}" for alias in node.names)
-    return names
+    return parsed_imports(path.read_text(encoding="utf-8"), package)
 
 
 SCIENCE = sorted(p for p in LIBRARY.rglob("*.py") if "workflow" not in p.relative_to(LIBRARY).parts)
