@@ -15,12 +15,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from lindae.workflow.threads import pin_threads  # imports neither numpy nor torch
+
 # pytest-xdist runs one worker more than there are cores (the Makefile): with torch's and the
 # BLAS's default of a thread per core each, the workers' threads oversubscribe the cores and
 # spin against each other. One thread per worker, set before numpy or torch loads.
 if os.environ.get("PYTEST_XDIST_WORKER"):
-    for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[_variable] = "1"
+    pin_threads({"compute_threads": 1}, job_threads=1)
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
