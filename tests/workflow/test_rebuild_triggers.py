@@ -3,12 +3,14 @@
 Set-up (once): a copy of the checkout whose working directory holds every output of the default
 target and of the target ``analysis`` as an old file, the library and all other inputs older still;
 the datasets are tiny fake ``.npz`` imports, so planning needs no download. Then every library
-module is made newer than the outputs and, rule by rule, ``snakemake -n --rerun-triggers mtime
---allowed-rules <rule> <its outputs>`` says why each of that rule's jobs must run: ``Updated input
-files: ...`` names the library files that schedule it. For every rule with a script they must be
-exactly the library files its script imports, directly or transitively: each of those reruns the
-rule, no other module does. (One rule per dry run: with every rule allowed, Snakemake would give a
-job downstream of another rerun job only the reason "Input files updated by another job".)
+module is made newer than the outputs and, script by script, ``snakemake -n --rerun-triggers
+mtime --allowed-rules <the rules running it> <their outputs>`` says why each of their jobs must
+run: ``Updated input files: ...`` names the library files that schedule it. For every job of a
+rule with a script they must be exactly the library files its script imports, directly or
+transitively: each of those reruns the rule, no other module does. (Only one script's rules per
+dry run: with every rule allowed, Snakemake would give a job downstream of another rerun job
+only the reason "Input files updated by another job". Rules that share a script never read each
+other's outputs; if one did, its jobs would lack the reason, and the test would say so.)
 
 The expected side does not use :mod:`lindae.workflow.code_deps`: which script each rule runs is
 read from the parsed workflow (Snakemake's API), and which library files a script imports is
@@ -26,12 +28,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import BIN, copy_checkout, snakemake, write_datasets
+from conftest import BIN, copy_checkout, job_stats, snakemake, write_datasets
 
 pytestmark = pytest.mark.workflow
 
 INPUTS, OUTPUTS, TOUCHED = 1_000_000_000, 1_100_000_000, 1_200_000_000  # mtimes, seconds
 UPDATED = re.compile(r"Updated input files: ([^;\n]+)")
+#: Each planned job's reason line (after its message, or in its rule block when it has none).
+REASON = re.compile(r"^\s*reason: (.+)$", flags=re.M | re.I)
 
 # Which script each rule runs, and its named inputs, from the parsed workflow.
 RULE_SCRIPTS = r"""
@@ -176,39 +180,51 @@ def test_editing_library_code_reruns_exactly_the_importers(workdir):
     for path in library:
         os.utime(path, (TOUCHED, TOUCHED))
 
-    def check(name: str) -> str | None:
-        """The problem with rule ``name``'s rerun reasons, or None."""
+    def check(script: str) -> str | None:
+        """The problem with the rerun reasons of the rules that run ``script``, or None."""
+        names = sorted(name for name, rule in rules.items() if rule["script"] == script)
         result = snakemake(
             checkout,
             "-n",
             "--rerun-triggers",
             "mtime",
             "--allowed-rules",
-            name,
+            *names,
             "--",
-            *outputs[name],
+            *(output for name in names for output in outputs[name]),
             configs=configs,
             checkout=checkout,
         )
         output = result.stdout + result.stderr
-        reasons = UPDATED.findall(output)
-        if not reasons:
-            return f"rule {name}: no job scheduled by an updated input\n{output}"
-        found = {path.strip() for line in reasons for path in line.split(",")}
-        found = {path for path in found if path.startswith("src/")}
-        expected = set(imports[rules[name]["script"]])
-        if found == expected:
-            return None
-        return (
-            f"rule {name} ({os.path.basename(rules[name]['script'])}): "
-            f"not rerun by {sorted(expected - found)}, needlessly rerun by "
-            f"{sorted(found - expected)}"
-        )
+        label = f"{os.path.basename(script)} (rules {', '.join(names)})"
+        planned = job_stats(output)
+        unplanned = sorted(set(names) - set(planned))
+        if unplanned:
+            return f"{label}: no job of {unplanned} scheduled\n{output}"
+        reasons = REASON.findall(output)
+        if len(reasons) != sum(planned.values()):
+            return f"{label}: {len(reasons)} reasons for {sum(planned.values())} jobs\n{output}"
+        expected = set(imports[script])
+        problems = []
+        for reason in reasons:
+            updated = UPDATED.search(reason)
+            if updated is None:
+                problems.append(f"{label}: a job scheduled by no updated input: {reason}")
+                continue
+            found = {path.strip() for path in updated[1].split(",")}
+            found = {path for path in found if path.startswith("src/")}
+            if found != expected:
+                problems.append(
+                    f"{label}: not rerun by {sorted(expected - found)}, needlessly rerun by "
+                    f"{sorted(found - expected)}"
+                )
+        return "\n".join(dict.fromkeys(problems)) or None  # one line per distinct problem
 
     try:
         # dry runs write nothing (test_parse_purity): two at a time, one per core
         with ThreadPoolExecutor(max_workers=2) as pool:
-            problems = [problem for problem in pool.map(check, sorted(rules)) if problem]
+            scripts = sorted({rule["script"] for rule in rules.values()})
+            problems = [problem for problem in pool.map(check, scripts) if problem]
     finally:
         for path in library:
             os.utime(path, (INPUTS, INPUTS))

@@ -186,12 +186,15 @@ class Fig1(LandscapeFigure):
         w1, w2, surface = landscape.grid_arrays(geometry, panel)
         with np.errstate(invalid="ignore", divide="ignore"):
             shade = np.log(surface - _LOG_OFFSET)
-        faces = plt.get_cmap("jet")(plt.Normalize(*_LOG_RANGE)(shade))
-        ax3.plot_surface(
+        # Colour each grid cell by the shade at its first corner through a colour map: the
+        # same colours as passing them as facecolors, which matplotlib converts one cell at a
+        # time (seconds per panel), instead of once for the whole array.
+        cells = ax3.plot_surface(
             w1,
             w2,
             surface,
-            facecolors=faces,
+            cmap=plt.get_cmap("jet"),
+            norm=plt.Normalize(*_LOG_RANGE),
             shade=False,
             rstride=1,
             cstride=1,
@@ -201,6 +204,7 @@ class Fig1(LandscapeFigure):
             # saved several times faster and weighs less; the PNG is unchanged
             rasterized=True,
         )
+        cells.set_array(shade[:-1, :-1].ravel())
         ax3.scatter([0], [0], [0], color="red", marker="*", s=40, label="Saddle point")
         for piece in landscape.points(geometry, panel):
             ax3.plot(piece["w1"], piece["w2"], 0.0, color="cyan", label="Manifold of global minima")

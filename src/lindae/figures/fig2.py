@@ -145,7 +145,7 @@ class Fig2(Figure):
     def plot(self, tables: Tables, settings, style, variant):
         plt = pyplot()
         table, colors = tables["curves"], style["colors"]
-        panels = list(dict.fromkeys(table["panel"]))
+        panels = list(table["panel"].unique())
         figure, axes = plt.subplots(
             2, len(panels), figsize=(4 * len(panels), 4), sharex=True, sharey=True, squeeze=False
         )

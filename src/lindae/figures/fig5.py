@@ -306,7 +306,7 @@ class Fig5(Figure):
         plt = pyplot()
         table, colors = tables["curves"], style["colors"]
         model_colors = {"AE": colors["ae"], "WDAE": colors["wdae"], "DAE": colors["dae"]}
-        datasets = list(dict.fromkeys(table["dataset"]))
+        datasets = list(table["dataset"].unique())
         figure, axes = plt.subplots(
             len(datasets),
             2,

@@ -242,7 +242,7 @@ class Fig6(Figure):
         plt = pyplot()
         table, colors = tables["curves"], style["colors"]
         model_colors = {"AE": colors["ae"], "WDAE": colors["wdae"], "DAE": colors["dae_rates"]}
-        datasets = list(dict.fromkeys(table["dataset"]))
+        datasets = list(table["dataset"].unique())
         figure, axes = plt.subplots(
             1, len(datasets), figsize=(6 * len(datasets), 4), sharey=True, squeeze=False
         )

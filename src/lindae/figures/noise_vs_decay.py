@@ -175,7 +175,7 @@ class NoiseVsDecay(Figure):
         from matplotlib.lines import Line2D
 
         table = tables["curves"]
-        datasets = list(dict.fromkeys(table["dataset"]))
+        datasets = list(table["dataset"].unique())
         levels = sorted(set(table["noise"]))
         palette = sns.color_palette("deep", len(datasets))
         figure, (left, right) = plt.subplots(1, 2, figsize=(12, 5), layout="constrained")

@@ -120,7 +120,7 @@ class SampledNoise(Figure):
     def plot(self, tables: Tables, settings, style, variant):
         plt = pyplot()
         table = tables["curves"]
-        datasets = list(dict.fromkeys(table["dataset"]))
+        datasets = list(table["dataset"].unique())
         figure, axes = plt.subplots(
             1,
             len(datasets),

@@ -63,7 +63,7 @@ class Spectra(Figure):
     def plot(self, tables: Tables, settings, style, variant):
         plt = pyplot()
         table = tables["curves"]
-        datasets = list(dict.fromkeys(table["dataset"]))
+        datasets = list(table["dataset"].unique())
         figure, ax = plt.subplots(figsize=(6, 4), layout="constrained")
         import seaborn as sns  # only plots need it (1 s to import: not while parsing)
 
