@@ -10,6 +10,8 @@ VENV   ?= .venv
 CORES  ?= all
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The SLURM executor plugins (requirements-slurm.txt): PYTHONPATH=$(SLURM_PLUGINS) for SLURM runs
+SLURM_PLUGINS := $(VENV)/slurm
 SNAKEMAKE_ARGS ?=
 # The self-contained HTML report of the main job (figures, captions with claim verdicts, tables).
 REPORT ?= results/report.html
@@ -36,10 +38,18 @@ OFFLINE_ARGS = --configfile $(CONFIGS) $(if $(strip $(DATA)$(FIGURES)),--config 
 
 env: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+# The SLURM executor goes into a folder of its own (requirements-slurm.txt says why; a SLURM run
+# puts it on PYTHONPATH), and out of .venv's packages, where earlier versions put it. Then what
+# pip installed is byte-compiled on every core at once (pip compiles one file after another: a
+# minute of a 2-core machine, 40 s this way); as with pip, a file that does not compile is
+# skipped: one of torch's test helpers is written for Python 3.12.
+$(STAMP): requirements.txt requirements-slurm.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-compile -r requirements.txt
+	$(BIN)/python -m pip uninstall --quiet --yes snakemake-executor-plugin-slurm snakemake-executor-plugin-slurm-jobstep 2> /dev/null
+	$(BIN)/python -m pip install --quiet --no-compile --no-deps --upgrade --target $(SLURM_PLUGINS) -r requirements-slurm.txt
+	$(BIN)/python -m compileall -qq -j 0 "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" $(SLURM_PLUGINS) || true
 	touch $@
 
 figures: $(STAMP) options

@@ -36,6 +36,9 @@ SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 # Snakemake's own process, seconds per run); only the estimate's own tests keep it.
 NO_ESTIMATE = ROOT / "tests" / "data" / "no_estimate.yaml"
 BIN = Path(sys.executable).parent
+# The SLURM executor's folder (requirements-slurm.txt, the Makefile's SLURM_PLUGINS): kept off
+# sys.path, a SLURM run puts it on PYTHONPATH (slurm_environment).
+SLURM_PLUGINS = BIN.parent / "slurm"
 # What a checkout needs to run the workflow (results and .snakemake are the working directory's).
 CHECKOUT = ("Snakefile", "workflow", "src", "config", "profiles", "envs")
 # Figs 1-4 at a fraction of the paper's epochs and runs: the same jobs, in seconds.
@@ -107,6 +110,16 @@ def snakemake(
             f"snakemake failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
         )
     return result
+
+
+def slurm_environment(base: dict | None = None) -> dict:
+    """``base`` (default: this process's environment) with the SLURM executor plugins first on
+    PYTHONPATH, as docs/running.md has a SLURM run set it."""
+    env = dict(os.environ if base is None else base)
+    env["PYTHONPATH"] = os.pathsep.join(
+        path for path in (str(SLURM_PLUGINS), env.get("PYTHONPATH", "")) if path
+    )
+    return env
 
 
 def write_yaml(path: Path, payload: dict) -> Path:

@@ -636,7 +636,7 @@ def make_checkout(tmp_path):
         pytest.skip("no make")
     checkout = tmp_path / "checkout"
     (checkout / ".venv" / "bin").mkdir(parents=True)
-    for name in ("Makefile", "requirements.txt", "pyproject.toml"):
+    for name in ("Makefile", "requirements.txt", "requirements-slurm.txt", "pyproject.toml"):
         shutil.copy2(ROOT / name, checkout / name)
     shutil.copytree(ROOT / "config", checkout / "config")
     fake = checkout / ".venv" / "bin" / "snakemake"

@@ -9,15 +9,22 @@ from conftest import ROOT
 ENV_FILES = sorted((ROOT / "envs").glob("*.yaml"))
 # conda-forge names that differ from the PyPI names in requirements.txt
 CONDA_TO_PYPI = {"matplotlib-base": "matplotlib", "pytorch": "torch"}
+# What `make env` installs: the workflow and its tests, and the SLURM executor (its own folder)
+REQUIREMENTS = ("requirements.txt", "requirements-slurm.txt")
+
+
+def _lines(name: str) -> list[str]:
+    """The requirement lines of one file, comments dropped."""
+    lines = (line.split("#", 1)[0].strip() for line in (ROOT / name).read_text().splitlines())
+    return [line for line in lines if line]
 
 
 def _requirements() -> dict[str, str]:
     pins = {}
-    for line in (ROOT / "requirements.txt").read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            name, version = line.split("==")
-            pins[name.lower()] = version
+    for line in (line for name in REQUIREMENTS for line in _lines(name)):
+        name, version = line.split("==")
+        assert name.lower() not in pins, f"{name} is pinned twice"
+        pins[name.lower()] = version
     return pins
 
 
@@ -59,12 +66,20 @@ def test_same_python_everywhere():
     assert version.startswith("3.11")
 
 
-def test_requirements_are_exact_pins():
-    assert _requirements(), "requirements.txt is empty"
-    for line in (ROOT / "requirements.txt").read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            assert re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][0-9A-Za-z.]*", line), line
+@pytest.mark.parametrize("name", REQUIREMENTS)
+def test_requirements_are_exact_pins(name):
+    assert _lines(name), f"{name} is empty"
+    for line in _lines(name):
+        assert re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][0-9A-Za-z.]*", line), f"{name}: {line}"
+
+
+def test_the_slurm_executor_stays_out_of_the_main_requirements():
+    """Snakemake imports every executor plugin it finds at start: the SLURM one only where a
+    SLURM run asks for it (requirements-slurm.txt, installed into a folder of its own)."""
+    main = {line.split("==")[0].lower() for line in _lines("requirements.txt")}
+    assert not {name for name in main if name.startswith("snakemake-executor-plugin-")}, main
+    slurm = {line.split("==")[0].lower() for line in _lines("requirements-slurm.txt")}
+    assert "snakemake-executor-plugin-slurm" in slurm
 
 
 def test_every_rule_uses_an_existing_env():

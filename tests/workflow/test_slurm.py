@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, job_stats, snakemake, write_yaml
+from conftest import ROOT, job_stats, slurm_environment, snakemake, write_yaml
 
 pytestmark = pytest.mark.slurm
 
@@ -23,7 +23,9 @@ SIZE = re.compile(r"\[threads=\d+, mem_mb=\d+, runtime=\d+ min(, gpu=\d+)?\]$")
 def dry_run(tmp_path: Path, profile: Path = PROFILE, *args: str, fails: bool = False) -> str:
     """Dry run of the paper preset through a SLURM profile (plans only, touches no network);
     with ``fails``, it must stop before planning, with one line and no traceback."""
-    result = snakemake(tmp_path, "--profile", str(profile), "-n", *args, check=False)
+    result = snakemake(
+        tmp_path, "--profile", str(profile), "-n", *args, check=False, env=slurm_environment()
+    )
     output = result.stdout + result.stderr
     assert (result.returncode != 0) == fails, output
     if fails:

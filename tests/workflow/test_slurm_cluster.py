@@ -27,7 +27,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, job_stats, snakemake
+from conftest import ROOT, job_stats, slurm_environment, snakemake
 
 pytestmark = pytest.mark.slurm
 
@@ -155,7 +155,7 @@ def cluster(tmp_path_factory):
             memory=max(2000, memory * 3 // 4),
         )
     )
-    env = {**os.environ, "SLURM_CONF": str(conf), "PATH": SEARCH_PATH}
+    env = slurm_environment({**os.environ, "SLURM_CONF": str(conf), "PATH": SEARCH_PATH})
     log = root / "log"
     daemons = [
         (
@@ -232,7 +232,10 @@ def test_figures_on_slurm_resume_after_a_failure_and_equal_a_local_run(cluster, 
     (broken_library / "__init__.py").write_text(
         'raise ImportError("matplotlib is broken on this node (lindae test)")\n'
     )
-    broken_env = {**cluster, "PYTHONPATH": str(broken_library.parent)}
+    broken_env = {
+        **cluster,
+        "PYTHONPATH": os.pathsep.join([str(broken_library.parent), cluster["PYTHONPATH"]]),
+    }
     broken = run_snakemake(slurm_dir, *slurm_args, env=broken_env)
     output = broken.stdout + broken.stderr
     assert broken.returncode != 0, output
