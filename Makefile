@@ -76,21 +76,26 @@ lint: $(STAMP)
 	$(BIN)/snakefmt --check Snakefile workflow
 	$(BIN)/snakemake --lint --cores 1
 
-# The unit tests on every core (pytest-xdist), with the real-SLURM test beside them on a
-# worker of its own (listed first, so it starts at once; it mostly waits for SLURM's status
-# checks) and the SLURM profiles' dry runs (no timing) last. Then the other workflow tests one
-# after another: each drives Snakemake on two cores, and some time their jobs or read the load
-# average. PYTEST_ARGS go to both runs; TESTS=... (paths, -m or -k) runs only those, in one
-# pytest.
+# Three pytest runs. 1: the unit tests on every core (pytest-xdist), with the real-SLURM test
+# beside them on a worker of its own (listed first, so it starts at once; it mostly waits for
+# SLURM's status checks) and the SLURM profiles' dry runs (no timing) last. 2: the workflow
+# tests, a worker per core, one test module per worker at a time (its module fixtures built
+# once; the shared ones too, tests/conftest.py): each drives Snakemake, whose start-up and
+# imports keep one core busy while the other idles. 3: the tests that time their jobs, read
+# the load average or interrupt a job after a measured time, one after another on an
+# otherwise idle machine. PYTEST_ARGS go to all three; TESTS=... (paths, -m or -k) runs only
+# those, in one pytest.
 TESTS ?=
 WAITING_TESTS = tests/workflow/test_slurm_cluster.py
 UNTIMED_TESTS = tests/workflow/test_slurm.py
-UNIT_WORKERS := $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
+TIMED_TESTS = tests/workflow/test_cost_estimate.py tests/workflow/test_faults.py tests/workflow/test_resume.py
+CORES := $(shell nproc 2>/dev/null || echo 1)
 
 test: $(STAMP)
 ifeq ($(strip $(TESTS)),)
-	$(BIN)/python -m pytest -n $(UNIT_WORKERS) --dist worksteal $(WAITING_TESTS) tests/unit $(UNTIMED_TESTS) $(PYTEST_ARGS)
-	$(BIN)/python -m pytest tests/workflow $(addprefix --ignore=,$(WAITING_TESTS) $(UNTIMED_TESTS)) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $$(( $(CORES) + 1 )) --dist worksteal $(WAITING_TESTS) tests/unit $(UNTIMED_TESTS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(CORES) --dist loadfile --no-loadscope-reorder tests/workflow $(addprefix --ignore=,$(WAITING_TESTS) $(UNTIMED_TESTS) $(TIMED_TESTS)) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(TIMED_TESTS) $(PYTEST_ARGS)
 else
 	$(BIN)/python -m pytest $(TESTS) $(PYTEST_ARGS)
 endif

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import fcntl
 import gzip
 import hashlib
 import os
@@ -50,6 +51,43 @@ SMALL_FIGURES = {
     "fig3": {"epochs": 400, "rate_grid": {"start": 0.0, "stop": 10.0, "step": 0.5}},
     "fig4": {"epochs": 100, "random_runs": 3},
 }
+
+
+# Session fixtures that several test modules use, each a finished Snakemake run. The
+# Makefile's workflow phase runs a module per pytest-xdist worker at a time (--dist loadfile);
+# built_once makes the workers share one build, and the order below starts every fixture's
+# first user at once, then the other users, then the rest (the longest setups go first).
+SHARED_FIXTURES = ("paper_figures_1_to_4", "small_figures_checkout")
+
+
+def pytest_collection_modifyitems(config, items):
+    first_user, users = {}, set()  # fixture -> the path of its first user; all users
+    for item in items:
+        for name in SHARED_FIXTURES:
+            if name in item.fixturenames:
+                first_user.setdefault(name, item.path)
+                users.add(item.path)
+    firsts = set(first_user.values())
+    items.sort(key=lambda item: (item.path not in firsts, item.path not in users))  # stable
+
+
+def built_once(tmp_path_factory, name: str, build) -> Path:
+    """The folder ``name`` after ``build(folder)`` ran once in this test session. pytest-xdist
+    workers share it: the first to ask builds it while the others wait on a lock."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        folder = tmp_path_factory.mktemp(name)
+        build(folder)
+        return folder
+    root = tmp_path_factory.getbasetemp().parent  # the session's, above each worker's own
+    folder, done = root / name, root / f"{name}.built"
+    with (root / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also on failure
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # a failed build's, tried again
+            folder.mkdir()
+            build(folder)
+            done.touch()
+    return folder
 
 
 @pytest.fixture(scope="session")
@@ -329,9 +367,11 @@ def planned_jobs(output: str) -> bool:
 def paper_figures_1_to_4(tmp_path_factory) -> Path:
     """A working directory where targets fig1 ... fig4 ran with the shipped config (the
     paper's settings, which the quick preset keeps too). Read-only for tests: copy it."""
-    workdir = tmp_path_factory.mktemp("workflow")
-    snakemake(workdir, "--cores", "2", "fig1", "fig2", "fig3", "fig4")
-    return workdir
+
+    def build(workdir: Path) -> None:
+        snakemake(workdir, "--cores", "2", "fig1", "fig2", "fig3", "fig4")
+
+    return built_once(tmp_path_factory, "paper_figures_1_to_4", build)
 
 
 @pytest.fixture(scope="session")
@@ -339,7 +379,10 @@ def small_figures_checkout(tmp_path_factory) -> Path:
     """A copy of this checkout that has run its default target for Figs 1-4 at small settings
     (``small.yaml``: figures, claims, provenance), working directory = checkout, as with
     `make figures`. Read-only for tests: copy it (``cp -a``) before changing anything."""
-    checkout = copy_checkout(tmp_path_factory.mktemp("figures") / "checkout")
-    small = write_yaml(checkout / "small.yaml", SMALL_FIGURES)
-    snakemake(checkout, "--cores", "2", configs=(small,), checkout=checkout)
-    return checkout
+
+    def build(folder: Path) -> None:
+        checkout = copy_checkout(folder / "checkout")
+        small = write_yaml(checkout / "small.yaml", SMALL_FIGURES)
+        snakemake(checkout, "--cores", "2", configs=(small,), checkout=checkout)
+
+    return built_once(tmp_path_factory, "small_figures_checkout", build) / "checkout"
