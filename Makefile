@@ -89,12 +89,12 @@ TESTS ?=
 WAITING_TESTS = tests/workflow/test_slurm_cluster.py
 UNTIMED_TESTS = tests/workflow/test_slurm.py
 TIMED_TESTS = tests/workflow/test_cost_estimate.py tests/workflow/test_faults.py tests/workflow/test_resume.py
-CORES := $(shell nproc 2>/dev/null || echo 1)
+MACHINE_CORES := $(shell nproc 2>/dev/null || echo 1)
 
 test: $(STAMP)
 ifeq ($(strip $(TESTS)),)
-	$(BIN)/python -m pytest -n $$(( $(CORES) + 1 )) --dist worksteal $(WAITING_TESTS) tests/unit $(UNTIMED_TESTS) $(PYTEST_ARGS)
-	$(BIN)/python -m pytest -n $(CORES) --dist loadfile --no-loadscope-reorder tests/workflow $(addprefix --ignore=,$(WAITING_TESTS) $(UNTIMED_TESTS) $(TIMED_TESTS)) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $$(( $(MACHINE_CORES) + 1 )) --dist worksteal $(WAITING_TESTS) tests/unit $(UNTIMED_TESTS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(MACHINE_CORES) --dist loadfile --no-loadscope-reorder tests/workflow $(addprefix --ignore=,$(WAITING_TESTS) $(UNTIMED_TESTS) $(TIMED_TESTS)) $(PYTEST_ARGS)
 	$(BIN)/python -m pytest $(TIMED_TESTS) $(PYTEST_ARGS)
 else
 	$(BIN)/python -m pytest $(TESTS) $(PYTEST_ARGS)
