@@ -53,11 +53,12 @@ SMALL_FIGURES = {
 }
 
 
-# Session fixtures that several test modules use, each a finished Snakemake run. The
-# Makefile's workflow phase runs a module per pytest-xdist worker at a time (--dist loadfile);
-# built_once makes the workers share one build, and the order below starts every fixture's
-# first user at once, then the other users, then the rest (the longest setups go first).
-SHARED_FIXTURES = ("paper_figures_1_to_4", "small_figures_checkout")
+# Session fixtures that several test modules use, each a finished Snakemake run (declared with
+# shared_fixture below, which lists them here). The Makefile's workflow phase runs a module per
+# pytest-xdist worker at a time (--dist loadfile); built_once makes the workers share one
+# build, and the order below starts every fixture's first user at once, then the other users,
+# then the rest (the longest setups go first).
+SHARED_FIXTURES: list[str] = []
 
 
 def pytest_collection_modifyitems(config, items):
@@ -88,6 +89,18 @@ def built_once(tmp_path_factory, name: str, build) -> Path:
             build(folder)
             done.touch()
     return folder
+
+
+def shared_fixture(build):
+    """A session fixture named after ``build(folder)``, whose value is that folder, built once
+    (:func:`built_once`), also for several pytest-xdist workers."""
+    SHARED_FIXTURES.append(build.__name__)
+
+    def fixture(tmp_path_factory) -> Path:
+        return built_once(tmp_path_factory, build.__name__, build)
+
+    fixture.__doc__ = build.__doc__
+    return pytest.fixture(fixture, scope="session", name=build.__name__)
 
 
 @pytest.fixture(scope="session")
@@ -363,26 +376,18 @@ def planned_jobs(output: str) -> bool:
     return True
 
 
-@pytest.fixture(scope="session")
-def paper_figures_1_to_4(tmp_path_factory) -> Path:
+@shared_fixture
+def paper_figures_1_to_4(workdir: Path) -> None:
     """A working directory where targets fig1 ... fig4 ran with the shipped config (the
     paper's settings, which the quick preset keeps too). Read-only for tests: copy it."""
-
-    def build(workdir: Path) -> None:
-        snakemake(workdir, "--cores", "2", "fig1", "fig2", "fig3", "fig4")
-
-    return built_once(tmp_path_factory, "paper_figures_1_to_4", build)
+    snakemake(workdir, "--cores", "2", "fig1", "fig2", "fig3", "fig4")
 
 
-@pytest.fixture(scope="session")
-def small_figures_checkout(tmp_path_factory) -> Path:
+@shared_fixture
+def small_figures_checkout(checkout: Path) -> None:
     """A copy of this checkout that has run its default target for Figs 1-4 at small settings
     (``small.yaml``: figures, claims, provenance), working directory = checkout, as with
     `make figures`. Read-only for tests: copy it (``cp -a``) before changing anything."""
-
-    def build(folder: Path) -> None:
-        checkout = copy_checkout(folder / "checkout")
-        small = write_yaml(checkout / "small.yaml", SMALL_FIGURES)
-        snakemake(checkout, "--cores", "2", configs=(small,), checkout=checkout)
-
-    return built_once(tmp_path_factory, "small_figures_checkout", build) / "checkout"
+    copy_checkout(checkout)
+    small = write_yaml(checkout / "small.yaml", SMALL_FIGURES)
+    snakemake(checkout, "--cores", "2", configs=(small,), checkout=checkout)
