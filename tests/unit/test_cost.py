@@ -15,6 +15,7 @@ from conftest import ROOT
 from lindae.workflow.cost import (
     STAGES,
     SUGGEST_QUICK_SECONDS,
+    chain_priority,
     estimate_jobs,
     estimate_lines,
     job_work,
@@ -130,6 +131,57 @@ def test_every_rule_has_a_stage_and_fixed_cost(config):
     # the paper's Fig. 2 tables (1.2 M rows) take longer than Fig. 1's
     fig2, fig1 = job_work("fig2_data", {}, config), job_work("fig1_data", {}, config)
     assert fig2.fixed > fig1.fixed
+
+
+def _trainings_of(dataset, config):
+    """Each training job's priority on ``dataset`` (rule, model): its own estimate."""
+    jobs = [("train_linear", "AE"), ("train_sampled_noise", "DAE")]
+    jobs += [("train_nonlinear", model) for model in ("AE", "WDAE", "DAE")]
+    return {
+        (rule, model): chain_priority(rule, {"dataset": dataset, "model": model}, config)
+        for rule, model in jobs
+    }
+
+
+def test_the_longest_chains_get_the_highest_priority(config):
+    for dataset in ("mnist", "cifar10"):
+        trainings = _trainings_of(dataset, config)
+        assert all(value > 0 for value in trainings.values())
+        spectrum = chain_priority("spectrum", {"dataset": dataset}, config)
+        download = chain_priority(f"download_{dataset}", {}, config)
+        sampled = config["linear"]["sampled_noise"]["datasets"]  # [mnist] by default
+        waiting = [
+            value
+            for (rule, _), value in trainings.items()
+            if rule != "train_sampled_noise" or dataset in sampled
+        ]
+        assert download > spectrum > max(waiting)
+    # CIFAR-10's ReLU models are the longest chain of the paper's run: its data go first
+    assert chain_priority("download_cifar10", {}, config) > chain_priority(
+        "download_mnist", {}, config
+    )
+    for rule, wildcards in [
+        ("fig2_data", {"suffix": ""}),
+        ("figure_plot", {"stem": "fig6", "suffix": ""}),
+        ("claims", {}),
+        ("provenance", {}),
+    ]:
+        assert chain_priority(rule, wildcards, config) == 0
+
+
+def test_a_spectrum_waits_only_on_trainings_the_config_has(config):
+    nonlinear_mnist = max(
+        value
+        for (rule, _), value in _trainings_of("mnist", config).items()
+        if rule == "train_nonlinear"
+    )
+    with_relu = chain_priority("spectrum", {"dataset": "mnist"}, config)
+    del config["nonlinear"]["hidden"]["mnist"]
+    config["linear"]["sampled_noise"]["enabled"] = False
+    without = chain_priority("spectrum", {"dataset": "mnist"}, config)
+    linear = chain_priority("train_linear", {"dataset": "mnist", "model": "AE"}, config)
+    own = with_relu - nonlinear_mnist
+    assert without == own + linear < with_relu
 
 
 def test_stage_sums_and_wall_time(config):

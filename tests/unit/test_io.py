@@ -5,6 +5,8 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -156,3 +158,29 @@ def test_a_user_error_reaches_no_other_log_handler(tmp_path):
         logging.getLogger().removeHandler(catch)
     assert seen == []
     assert "Traceback" in (tmp_path / "job.log.traceback").read_text()
+
+
+def test_a_job_process_exits_with_its_heap_frozen(tmp_path):
+    """A job that used job_log skips the final garbage collections (about 1 s after torch):
+    by the time the interpreter finalises, the heap is frozen, and logging still flushed."""
+    log = tmp_path / "job.log"
+    probe = tmp_path / "frozen.txt"
+    script = f"""
+import atexit, gc
+from pathlib import Path
+# registered first, so it runs last of the atexit handlers: after the freeze
+atexit.register(lambda: Path({str(probe)!r}).write_text(str(gc.get_freeze_count())))
+from lindae import io
+before = atexit._ncallbacks()
+for _ in range(2):
+    with io.job_log({str(log)!r}) as logger:
+        logger.info("done")
+print(atexit._ncallbacks() - before)
+"""
+    env = {**os.environ, "PYTHONPATH": str(Path(io.__file__).parents[1])}
+    run = subprocess.run(
+        [sys.executable, "-c", script], env=env, check=True, capture_output=True, text=True
+    )
+    assert run.stdout.strip() == "1", "one exit hook per process, however many job logs"
+    assert int(probe.read_text()) > 0
+    assert log.read_text().count("done") == 1

@@ -174,6 +174,7 @@ try:
         dataset_preprocessing,
     )
     from lindae.workflow.cost import (
+        chain_priority,
         download_minutes,
         estimate_lines,
         runtime_minutes,
@@ -595,6 +596,13 @@ def dataset_runtime(rule, floor):
     """Time limit (min) of the jobs of ``rule``: from their estimate (lindae.workflow.cost),
     at least ``floor``."""
     return lambda wildcards: runtime_minutes(rule, wildcards, config, floor)
+
+
+def priority_of(rule):
+    """Snakemake priority of the jobs of ``rule``: the estimated length of the longest chain
+    of jobs that waits on each (lindae.workflow.cost.chain_priority), so long chains start
+    first."""
+    return lambda wildcards: chain_priority(rule, wildcards, config)
 
 
 def download_runtime(dataset):

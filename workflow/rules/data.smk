@@ -39,6 +39,7 @@ for name in DATASETS:
             f"{RESULTS}/logs/data/{name}.log",
         benchmark:
             f"{RESULTS}/benchmarks/data/{name}.tsv"
+        priority: priority_of(f"download_{name}")
         localrule: True
         conda:
             "../../envs/data.yaml"

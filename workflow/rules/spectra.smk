@@ -12,6 +12,7 @@ rule spectrum:
         f"{RESULTS}/logs/spectrum/{{dataset}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/spectrum/{{dataset}}.tsv"
+    priority: priority_of("spectrum")
     conda:
         "../../envs/data.yaml"
     threads: compute_threads()

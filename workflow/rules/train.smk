@@ -13,6 +13,7 @@ rule train_linear:
         f"{RESULTS}/logs/train_linear/{{dataset}}_{{model}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/train_linear/{{dataset}}_{{model}}.tsv"
+    priority: priority_of("train_linear")
     conda:
         "../../envs/train.yaml"
     threads: compute_threads()
@@ -51,6 +52,7 @@ rule train_sampled_noise:
         f"{RESULTS}/logs/train_sampled_noise/{{dataset}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/train_sampled_noise/{{dataset}}.tsv"
+    priority: priority_of("train_sampled_noise")
     conda:
         "../../envs/train.yaml"
     threads: compute_threads()
@@ -92,6 +94,7 @@ rule train_nonlinear:
         f"{RESULTS}/logs/train_nonlinear/{{dataset}}_{{model}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/train_nonlinear/{{dataset}}_{{model}}.tsv"
+    priority: priority_of("train_nonlinear")
     conda:
         "../../envs/train.yaml"
     threads: compute_threads()

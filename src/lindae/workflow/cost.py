@@ -40,6 +40,7 @@ __all__ = [
     "REFERENCE_RATES",
     "runtime_minutes",
     "download_minutes",
+    "chain_priority",
 ]
 
 #: Stages of a run, in the order their jobs can start.
@@ -265,6 +266,45 @@ def runtime_minutes(
     10 minutes, at least ``floor``; it follows the dataset's size and the settings."""
     seconds = job_work(rule, wildcards, config).seconds(REFERENCE_RATES)
     return max(floor, 10 * math.ceil(2 * seconds / 600))
+
+
+def _trainings(dataset: str, config: Mapping[str, Any]) -> list[tuple[str, dict[str, str]]]:
+    """The training jobs (rule, wildcards) the config can ask for on ``dataset``."""
+    from lindae.models import MODELS
+
+    jobs: list[tuple[str, dict[str, str]]] = []
+    if dataset in config["linear"]["hidden"]:
+        jobs.append(("train_linear", {"dataset": dataset, "model": "AE"}))
+    sampled = config["linear"]["sampled_noise"]
+    if sampled["enabled"] and dataset in sampled["datasets"]:
+        jobs.append(("train_sampled_noise", {"dataset": dataset}))
+    if dataset in config["nonlinear"]["hidden"]:
+        jobs += [("train_nonlinear", {"dataset": dataset, "model": m}) for m in MODELS]
+    return jobs
+
+
+def chain_priority(rule: str, wildcards: Mapping[str, str], config: Mapping[str, Any]) -> int:
+    """A job's Snakemake ``priority``: the estimated seconds (on :data:`REFERENCE_RATES`) from
+    its start to the end of the longest chain of compute jobs that waits on it.
+
+    A training job's chain is itself; a spectrum's adds its dataset's longest training; a
+    dataset's download adds its spectrum's chain; figure and report jobs get 0. Snakemake
+    starts the ready jobs of highest priority first, so the long chains start early and a run
+    does not end with one late long job on one core while the others idle (list scheduling
+    by critical path).
+    """
+    dataset = wildcards.get("dataset", "")
+    if rule.startswith("download_"):
+        dataset = rule.removeprefix("download_")
+        own = job_work(rule, wildcards, config).seconds(REFERENCE_RATES)
+        return round(own) + chain_priority("spectrum", {"dataset": dataset}, config)
+    if rule == "spectrum":
+        own = job_work(rule, wildcards, config).seconds(REFERENCE_RATES)
+        trainings = [chain_priority(r, w, config) for r, w in _trainings(dataset, config)]
+        return round(own) + max(trainings, default=0)
+    if rule.startswith("train_"):
+        return round(job_work(rule, wildcards, config).seconds(REFERENCE_RATES))
+    return 0
 
 
 def download_minutes(images: int, dimension: int) -> int:
