@@ -254,3 +254,26 @@ def test_resolve_dtype():
     assert driver.resolve_dtype("float64") is torch.float64
     with pytest.raises(ValueError, match="unknown dtype 'float16'; valid: float32, float64"):
         driver.resolve_dtype("float16")
+
+
+def test_progress_speed_forgets_a_pause_and_follows_a_lasting_change(monkeypatch):
+    """The speed shown is the median of the last intervals between lines: a suspended job's
+    pause does not inflate the ETA of the lines after it; a lasting slow-down shows."""
+    from lindae.training import progress
+
+    clock = [0.0]
+    monkeypatch.setattr(progress.time, "monotonic", lambda: clock[0])
+    lines = []
+    meter = progress.ProgressMeter("x", 100, lines.append, every_seconds=0, every_epochs=5)
+    pause = {12: 600.0}  # epoch 12 waits 10 minutes (SIGSTOP, a laptop asleep)
+    for done in range(1, 41):
+        clock[0] += (1.0 if done <= 25 else 3.0) + pause.get(done, 0.0)
+        meter.epoch(done)
+    speeds = {
+        int(line.split("epoch ")[1].split("/")[0]): float(line.split(", ")[1].split(" ")[0])
+        for line in lines
+    }
+    assert speeds[1] == 1.0 and speeds[11] == 1.0
+    assert speeds[16] == 1.0 and "ETA 1 min 24 s" in lines[list(speeds).index(16)]
+    assert speeds[26] == 1.0  # one slow interval is not yet a trend
+    assert speeds[36] == 3.0  # three of the last five are

@@ -9,16 +9,25 @@ The training driver (:func:`lindae.training.driver.run_epochs`) calls :meth:`Pro
 before every epoch's work and :meth:`ProgressMeter.loss` after every record; a line is emitted
 after the first update of the run, then every ``every_seconds`` seconds or ``every_epochs``
 epochs (whichever comes first; 0 switches one off), and at the end. The speed and ETA count
-only this run's epochs (not those before a resumed checkpoint). Cost: one clock read per epoch.
+only this run's epochs (not those before a resumed checkpoint). The speed is the median, per
+epoch, of the last :data:`SPEED_INTERVALS` intervals between lines: a pause (a suspended job,
+a minute of other work on the machine) lengthens one interval and does not inflate the ETA for
+the rest of the run, while a lasting change of speed shows within a few lines. Cost: one
+clock read per epoch.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 import time
+from collections import deque
 from collections.abc import Callable
 
-__all__ = ["ProgressMeter", "duration"]
+__all__ = ["ProgressMeter", "duration", "SPEED_INTERVALS"]
+
+#: Intervals between lines whose median seconds per epoch is the speed shown.
+SPEED_INTERVALS = 5
 
 
 def duration(seconds: float) -> str:
@@ -58,7 +67,8 @@ class ProgressMeter:
     def start(self, epoch: int) -> None:
         """The run starts (or resumes) at ``epoch``: speed and ETA count from here, now."""
         self._first = self._shown = epoch
-        self._started = self._shown_at = time.monotonic()
+        self._shown_at = time.monotonic()
+        self._speeds: deque[float] = deque(maxlen=SPEED_INTERVALS)  # s/epoch between lines
 
     def loss(self, value: float) -> None:
         """The loss of the latest record (shown in the next line)."""
@@ -75,13 +85,13 @@ class ProgressMeter:
             or (self.every_epochs > 0 and done - self._shown >= self.every_epochs)
             or (self.every_seconds > 0 and now - self._shown_at >= self.every_seconds)
         ):
+            self._speeds.append((now - self._shown_at) / (done - self._shown))
             self._shown, self._shown_at = done, now
-            self.emit(self.line(done, now))
+            self.emit(self.line(done))
 
-    def line(self, done: int, now: float | None = None) -> str:
-        """The progress line after ``done`` updates."""
-        now = time.monotonic() if now is None else now
-        speed = (now - self._started) / max(done - self._first, 1)
+    def line(self, done: int) -> str:
+        """The progress line after ``done`` updates (the speed of the lines so far)."""
+        speed = statistics.median(self._speeds) if self._speeds else math.nan
         percent = 100.0 * done / self.total if self.total else 100.0
         return (
             f"{self.label}: epoch {done}/{self.total} ({percent:.0f} %), "
