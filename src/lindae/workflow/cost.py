@@ -10,7 +10,9 @@ machine (docs/running.md's stage times) and tests/workflow/test_cost_estimate.py
 job's estimate with its ``benchmark:`` file.
 
 :func:`estimate_lines` formats the estimate per stage; the wall time assumes jobs side by side
-up to ``--cores`` (:func:`wall_seconds`). Plain Python: never imports snakemake, numpy or torch.
+up to ``--cores`` (:func:`wall_seconds`). :func:`chain_priority` turns the same estimates into
+each job's Snakemake ``priority`` (the longest chain first). Plain Python: never imports
+snakemake, numpy or torch.
 """
 
 from __future__ import annotations
