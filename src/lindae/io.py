@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import errno
+import functools
 import gc
 import json
 import logging
@@ -212,8 +213,9 @@ def load_record(path: str | os.PathLike[str], rule: str | None = None) -> dict[s
     return record
 
 
+@functools.cache  # once per process
 def _skip_final_collections() -> None:
-    """Freeze the heap at interpreter exit, once per process.
+    """Freeze the heap at interpreter exit.
 
     Why: a process that imported torch spends about a second of its exit in the interpreter's
     final garbage collections, walking objects that die with it anyway; frozen objects are not
@@ -221,9 +223,7 @@ def _skip_final_collections() -> None:
     ``atexit`` handlers (logging's flush among them) still run; only garbage *cycles* are
     no longer collected on the way out.
     """
-    if not getattr(_skip_final_collections, "registered", False):
-        atexit.register(gc.freeze)
-        _skip_final_collections.registered = True  # type: ignore[attr-defined]
+    atexit.register(gc.freeze)
 
 
 @contextlib.contextmanager
