@@ -172,6 +172,7 @@ try:
         PAPER_DATASETS,
         configured_facts,
         dataset_preprocessing,
+        sampled_noise_datasets,
     )
     from lindae.workflow.cost import (
         chain_priority,
@@ -664,8 +665,7 @@ def linear_runs(datasets=None):
 
 def sampled_runs():
     """Datasets and records of the sampled-noise DAE (empty when disabled)."""
-    sampled = config["linear"]["sampled_noise"]
-    datasets = sampled["datasets"] if sampled["enabled"] else []
+    datasets = sampled_noise_datasets(config)
     return datasets, [f"{RESULTS}/linear/{d}_DAE-sampled.npz" for d in datasets]
 
 

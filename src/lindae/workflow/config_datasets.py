@@ -28,7 +28,14 @@ __all__ = [
     "configured_facts",
     "dataset_preprocessing",
     "dataset_problems",
+    "sampled_noise_datasets",
 ]
+
+
+def sampled_noise_datasets(config: Mapping[str, Any]) -> list[str]:
+    """The datasets the sampled-noise linear DAE trains on (none when it is disabled)."""
+    sampled = config["linear"]["sampled_noise"]
+    return list(sampled["datasets"]) if sampled["enabled"] else []
 
 
 def dataset_preprocessing(settings: Mapping[str, Any]) -> str:

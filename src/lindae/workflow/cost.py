@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lindae.limits import data_job_mem_mb
-from lindae.workflow.config_datasets import configured_facts
+from lindae.workflow.config_datasets import configured_facts, sampled_noise_datasets
 from lindae.workflow.rates import Rates
 
 __all__ = [
@@ -277,8 +277,7 @@ def _trainings(dataset: str, config: Mapping[str, Any]) -> list[tuple[str, dict[
     jobs: list[tuple[str, dict[str, str]]] = []
     if dataset in config["linear"]["hidden"]:
         jobs.append(("train_linear", {"dataset": dataset, "model": "AE"}))
-    sampled = config["linear"]["sampled_noise"]
-    if sampled["enabled"] and dataset in sampled["datasets"]:
+    if dataset in sampled_noise_datasets(config):
         jobs.append(("train_sampled_noise", {"dataset": dataset}))
     if dataset in config["nonlinear"]["hidden"]:
         jobs += [("train_nonlinear", {"dataset": dataset, "model": m}) for m in MODELS]
