@@ -1,7 +1,8 @@
 """This machine's compute rates, measured in a fraction of a second (for lindae.workflow.cost).
 
-A float32 and a float64 matrix product of the trainers' shape (tall, skinny) and a Gaussian
-draw, with torch when the jobs to run train (the trainers' library; its import, seconds, is
+A float32 and a float64 matrix product of the trainers' shape (tall, skinny), a Gaussian
+draw and one kernel call on 64 numbers (what each small step of a loop costs beyond its
+arithmetic), with torch when the jobs to run train (the trainers' library; its import, seconds, is
 timed too: each training job pays it at start) and the Snakemake process can import it, else
 numpy (the library of every other job, imported in a blink); neither (Snakemake in an
 environment of its own): no rates. Never imports snakemake.
@@ -25,7 +26,7 @@ class Rates:
     gemm: float  # float32 matrix-product FLOP/s
     double: float  # float64 matrix-product FLOP/s
     normals: float  # float32 Gaussian numbers drawn per second
-    latency: float  # seconds of one small threaded operation (1024 x 64 @ 64 x 64)
+    latency: float  # seconds of one kernel call on a few numbers: its dispatch, no compute
     library: str  # "torch" or "numpy"
     threads: int
     torch_import: float | None = None  # seconds importing torch took here, when measured
@@ -72,11 +73,11 @@ def measure_rates(threads: int, budget: float = 0.4, torch: bool = True) -> Rate
             a, b = library.rand(size, size), library.rand(size, inner)
             a64, b64 = a.double(), b.double()
             noise = library.empty(size * inner)
-            small, square = library.rand(1024, 64), library.rand(64, 64)
+            tiny = library.zeros(64)
             gemm = _timed(lambda: a @ b, share)
             double = _timed(lambda: a64 @ b64, share)
             draw = _timed(lambda: library.randn(noise.shape, out=noise), share)
-            latency = _timed(lambda: small @ square, share)
+            latency = _timed(lambda: tiny.add_(1.0), share)
         finally:
             library.set_num_threads(previous)
         name, torch_import = "torch", seconds
@@ -89,8 +90,8 @@ def measure_rates(threads: int, budget: float = 0.4, torch: bool = True) -> Rate
         gemm = _timed(lambda: a @ b, share)
         double = _timed(lambda: a64 @ b64, share)
         draw = _timed(lambda: rng.standard_normal(size * inner, dtype=np.float32), share)
-        small, square = a[:, :64].copy(), a[:64, :64].copy()
-        latency = _timed(lambda: small @ square, share)
+        tiny = np.zeros(64)
+        latency = _timed(lambda: np.add(tiny, 1.0, out=tiny), share)
         name, torch_import = "numpy", None
     else:
         return None
