@@ -22,7 +22,8 @@ from lindae.workflow.rates import measure_rates  # noqa: E402
 
 
 def planned_jobs(configfiles: list[Path], cores: int, workdir: Path, overrides: dict) -> tuple:
-    """(jobs as (rule, wildcards, threads), the config) of a dry run in ``workdir``."""
+    """(jobs as (rule, wildcards, threads), the config, the jobs that resume from a checkpoint
+    there as index -> epoch) of a dry run in ``workdir``."""
     from snakemake.api import SnakemakeApi
     from snakemake.settings.types import (
         ConfigSettings,
@@ -45,7 +46,14 @@ def planned_jobs(configfiles: list[Path], cores: int, workdir: Path, overrides: 
             for job in workflow.dag.needrun_jobs(exclude_finished=False)
             if not job.is_norun  # target rules: nothing runs
         ]
-        return jobs, dict(workflow.config)
+        # the workflow's own rule of which jobs resume (checkpoints under results_dir)
+        here = Path.cwd()
+        os.chdir(workdir)
+        try:
+            resumed = workflow.globals["resumed_epochs"](jobs)
+        finally:
+            os.chdir(here)
+        return jobs, dict(workflow.config), resumed
 
 
 def main() -> None:
@@ -59,9 +67,9 @@ def main() -> None:
     configfiles = [path.resolve() for path in args.configfiles]
     with tempfile.TemporaryDirectory() as scratch:
         workdir = args.directory or Path(scratch)
-        jobs, config = planned_jobs(configfiles, args.cores, workdir.resolve(), overrides)
+        jobs, config, resumed = planned_jobs(configfiles, args.cores, workdir.resolve(), overrides)
     threads = min(config["compute_threads"] or args.cores, os.cpu_count() or 1)
-    for line in estimate_lines(jobs, config, args.cores, measure_rates(threads)):
+    for line in estimate_lines(jobs, config, args.cores, measure_rates(threads), resumed):
         print(line)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import importlib.util
 import json
 import os
@@ -16,11 +17,13 @@ from lindae.workflow.cost import (
     STAGES,
     SUGGEST_QUICK_SECONDS,
     chain_priority,
+    checkpoint_epoch,
     estimate_jobs,
     estimate_lines,
     job_work,
     stage_of,
     stage_totals,
+    training_epochs,
     uses_torch,
     wall_seconds,
 )
@@ -215,6 +218,41 @@ def test_lines_name_every_stage_and_suggest_the_quick_preset(config):
         "lindae: run time not estimated: neither torch nor numpy can be imported by "
         "Snakemake here (its own environment)"
     ]
+
+
+def test_a_resumed_job_is_priced_for_its_epochs_left(config):
+    """A training job that finds a checkpoint at 3/4 of its epochs costs its start-up and a
+    quarter of its compute; the lines say which jobs resume, and from which epoch."""
+    jobs = [
+        ("train_nonlinear", {"dataset": "mnist", "model": "DAE"}, 2),
+        ("train_linear", {"dataset": "cifar10", "model": "AE"}, 2),
+    ]
+    rates = dataclasses.replace(RATES, torch_import=1.5)
+    fresh = estimate_jobs(jobs, config, rates)
+    done = 3 * training_epochs("train_nonlinear", config) // 4
+    resumed = estimate_jobs(jobs, config, rates, {0: done})
+    work = job_work(*jobs[0][:2], config)
+    start = work.fixed + rates.torch_import
+    assert resumed[0].seconds - start == pytest.approx((fresh[0].seconds - start) / 4)
+    assert resumed[1].seconds == fresh[1].seconds  # no checkpoint: all of it
+    lines = estimate_lines(jobs, config, 2, rates, {0: done})
+    assert f"  1 job can resume from a checkpoint (train_nonlinear mnist_DAE at epoch {done})" in (
+        "\n".join(lines)
+    )
+    assert not any("resume" in line for line in estimate_lines(jobs, config, 2, rates))
+    assert training_epochs("claims", config) is None
+
+
+def test_checkpoint_epoch_reads_the_training_checkpoints_file(tmp_path):
+    """The epoch of a file written by the trainers' Checkpoint; None without a readable one."""
+    from lindae.training.checkpoint import Checkpoint
+
+    path = tmp_path / "job.pt"
+    assert checkpoint_epoch(path) is None
+    Checkpoint(path, "digest", every_epochs=10).save(1234, {"weights": [1.0, 2.0]})
+    assert checkpoint_epoch(path) == 1234
+    path.write_bytes(b"not a checkpoint")
+    assert checkpoint_epoch(path) is None
 
 
 def test_only_a_run_that_trains_measures_with_torch(config):

@@ -58,10 +58,19 @@ def _override(root: Path, epochs: int) -> dict:
 
 
 def _run(
-    workdir: Path, *args: str, configs: tuple[Path, ...] = (), cores: int = 1
+    workdir: Path,
+    *args: str,
+    configs: tuple[Path, ...] = (),
+    cores: int = 1,
+    estimate: bool = False,
 ) -> subprocess.CompletedProcess:
     return snakemake(
-        workdir, "--cores", str(cores), *args, configs=(workdir / "small.yaml", *configs)
+        workdir,
+        "--cores",
+        str(cores),
+        *args,
+        configs=(workdir / "small.yaml", *configs),
+        estimate=estimate,
     )
 
 
@@ -160,10 +169,13 @@ def test_sigterm_then_kill_9_then_rerun_resumes_to_the_same_record(prepared, tmp
     assert io.load_record(changed_dir / TARGET)["metadata"]["resumed_from_epoch"] == 0
 
     # 3. a plain rerun (no --unlock, no clean-up; two cores where the reference had one: the
-    # record must not depend on it) goes on from the last checkpoint, to the reference's record
+    # record must not depend on it) goes on from the last checkpoint, to the reference's
+    # record; the run-time estimate printed first counts only the epochs left
     spectrum = workdir / "results" / "spectra" / "mnist.npz"
     earlier = spectrum.stat().st_mtime_ns
-    result = _run(workdir, TARGET, cores=2)
+    result = _run(workdir, TARGET, cores=2, estimate=True)
+    resuming = f"1 job can resume from a checkpoint (train_linear mnist_DAE at epoch {second})"
+    assert resuming in result.stderr, result.stderr
     assert "removed the Snakemake locks left by a killed run" in result.stderr
     assert spectrum.stat().st_mtime_ns == earlier  # earlier results kept, not recomputed
     log = (workdir / LOG).read_text()

@@ -176,9 +176,11 @@ try:
     )
     from lindae.workflow.cost import (
         chain_priority,
+        checkpoint_epoch,
         download_minutes,
         estimate_lines,
         runtime_minutes,
+        training_epochs,
         uses_torch,
     )
     from lindae.workflow.rates import measure_rates
@@ -414,8 +416,24 @@ def print_run_time_estimate():
     ]
     threads = min(config["compute_threads"] or workflow.cores, os.cpu_count() or 1)
     rates = measure_rates(threads, torch=uses_torch(jobs, config))
-    for line in estimate_lines(jobs, config, workflow.cores, rates):
+    for line in estimate_lines(
+        jobs, config, workflow.cores, rates, resumed_epochs(jobs)
+    ):
         print(line, file=sys.stderr)
+
+
+def resumed_epochs(jobs):
+    """Index -> epoch of the training jobs (rule, wildcards, threads) that find a checkpoint,
+    when checkpoints are on: they go on from there."""
+    if not any(config["checkpoint"].values()):
+        return {}
+    found = {}
+    for index, (rule, wildcards, _) in enumerate(jobs):
+        if training_epochs(rule, config) is not None:
+            epoch = checkpoint_epoch(checkpoint_path(rule, wildcards))
+            if epoch:
+                found[index] = epoch
+    return found
 
 
 def code_inputs(script):

@@ -11,15 +11,18 @@ job's estimate with its ``benchmark:`` file.
 
 :func:`estimate_lines` formats the estimate per stage; the wall time assumes jobs side by side
 up to ``--cores`` (:func:`wall_seconds`). :func:`chain_priority` turns the same estimates into
-each job's Snakemake ``priority`` (the longest chain first). Plain Python: never imports
-snakemake, numpy or torch.
+each job's Snakemake ``priority`` (the longest chain first). A job that will resume from a
+checkpoint is priced for its epochs left (:func:`checkpoint_epoch`). Plain Python: never
+imports snakemake or numpy, and torch only to read a checkpoint that is there.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from lindae.limits import data_job_mem_mb
@@ -33,6 +36,8 @@ __all__ = [
     "JobEstimate",
     "job_work",
     "estimate_jobs",
+    "training_epochs",
+    "checkpoint_epoch",
     "stage_totals",
     "wall_seconds",
     "uses_torch",
@@ -146,6 +151,18 @@ class Work:
     ops: float = 0.0  # small operations (kernel calls, Python steps): each costs the latency
     fixed: float = 0.0
     torch: bool = False
+
+    def remaining(self, fraction: float) -> Work:
+        """The work left when ``fraction`` of the epochs remain (a job resuming from a
+        checkpoint): its compute shrinks, its start-up does not."""
+        return Work(
+            gemm=self.gemm * fraction,
+            double=self.double * fraction,
+            normals=self.normals * fraction,
+            ops=self.ops * fraction,
+            fixed=self.fixed,
+            torch=self.torch,
+        )
 
     def seconds(self, rates: Rates) -> float:
         """Wall seconds at ``rates``."""
@@ -269,6 +286,32 @@ def job_work(rule: str, wildcards: Mapping[str, str], config: Mapping[str, Any])
     return Work(fixed=TABLE_SECONDS + ROW_SECONDS * _rows(stem, config))
 
 
+def training_epochs(rule: str, config: Mapping[str, Any]) -> int | None:
+    """The epochs a training job of ``rule`` runs; None for other rules."""
+    linear = config["linear"]
+    return {
+        "train_linear": linear["epochs"],
+        "train_sampled_noise": linear["sampled_noise"]["epochs"],
+        "train_nonlinear": config["nonlinear"]["epochs"],
+    }.get(rule)
+
+
+def checkpoint_epoch(path: str | os.PathLike[str]) -> int | None:
+    """The epoch a training job's checkpoint file holds (the ``epoch`` of
+    :class:`lindae.training.checkpoint.Checkpoint`'s payload), or None when there is no
+    readable one. Its fingerprint is not checked: the job does that, and starts over from
+    epoch 0 when the checkpoint was written for other settings, inputs or code."""
+    if not Path(path).is_file():
+        return None
+    try:
+        import torch  # only when a checkpoint is there: the main process seldom needs it
+
+        payload = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+        return int(payload["epoch"])
+    except Exception:  # no torch here, or a damaged file (which the job will ignore)
+        return None
+
+
 def runtime_minutes(
     rule: str, wildcards: Mapping[str, str], config: Mapping[str, Any], floor: int
 ) -> int:
@@ -322,21 +365,35 @@ def download_minutes(images: int, dimension: int) -> int:
     return 30 * max(1, math.ceil(images * dimension / 100e6))
 
 
+def _work_left(
+    rule: str, wildcards: Mapping[str, str], config: Mapping[str, Any], done: int
+) -> Work:
+    """A job's work after ``done`` epochs of a checkpoint (0: all of it)."""
+    work = job_work(rule, wildcards, config)
+    total = training_epochs(rule, config)
+    if not done or not total:
+        return work
+    return work.remaining(max(0, total - done) / total)
+
+
 def estimate_jobs(
     jobs: Iterable[tuple[str, Mapping[str, str], int]],
     config: Mapping[str, Any],
     rates: Rates,
+    resumed: Mapping[int, int] | None = None,
 ) -> list[JobEstimate]:
-    """Estimates of ``jobs``, each (rule, wildcards, threads)."""
+    """Estimates of ``jobs``, each (rule, wildcards, threads); ``resumed`` maps the index of a
+    job that continues from a checkpoint to the checkpoint's epoch (only the rest counts)."""
+    resumed = resumed or {}
     return [
         JobEstimate(
             rule,
             dict(wildcards),
             stage_of(rule),
             threads,
-            job_work(rule, wildcards, config).seconds(rates),
+            _work_left(rule, wildcards, config, resumed.get(index, 0)).seconds(rates),
         )
-        for rule, wildcards, threads in jobs
+        for index, (rule, wildcards, threads) in enumerate(jobs)
     ]
 
 
@@ -399,15 +456,18 @@ def estimate_lines(
     config: Mapping[str, Any],
     cores: int,
     rates: Rates | None,
+    resumed: Mapping[int, int] | None = None,
 ) -> list[str]:
     """The lines printed before a run's first job: per stage the jobs, their summed and their
-    side-by-side (up to ``cores``) time, the total, and the quick preset when it is long."""
+    side-by-side (up to ``cores``) time, the total, and the quick preset when it is long;
+    ``resumed`` as for :func:`estimate_jobs` (a line says how many jobs resume)."""
     if rates is None:
         return [
             "lindae: run time not estimated: neither torch nor numpy can be imported by "
             "Snakemake here (its own environment)"
         ]
-    estimates = estimate_jobs(jobs, config, rates)
+    jobs, resumed = list(jobs), resumed or {}
+    estimates = estimate_jobs(jobs, config, rates, resumed)
     lines = [
         f"lindae: expected run time on this machine ({len(estimates)} jobs, {cores} cores; "
         f"{rates.library} float32 GEMM {rates.gemm / 1e9:.0f} GFLOP/s with "
@@ -424,6 +484,15 @@ def estimate_lines(
         f"  {'total':<24}{len(estimates):>3} jobs  {format_seconds(serial):>13} of job time, "
         f"~{format_seconds(total)} wall (jobs side by side up to {cores} cores)"
     )
+    if resumed:
+        at = ", ".join(
+            f"{jobs[index][0]} {'_'.join(jobs[index][1].values())} at epoch {epoch}"
+            for index, epoch in sorted(resumed.items())
+        )
+        lines.append(
+            f"  {len(resumed)} job{'s' if len(resumed) != 1 else ''} can resume from a "
+            f"checkpoint ({at}): only the epochs left are counted"
+        )
     if total > SUGGEST_QUICK_SECONDS:
         lines.append(
             "  that is long: `make figures PRESET=quick ...` builds every figure in minutes"
