@@ -78,6 +78,19 @@ CONFIG_CASES = {
         lambda c: c["linear"]["lr"].update(svhn=0.1),
         "linear.lr.svhn: no dataset 'svhn' is configured (datasets: mnist, cifar10)",
     ),
+    "noise-of-an-unknown-dataset": (
+        lambda c: c["nonlinear"].update(noise_std={"mnist": 2.0, "cifar10": 3.0, "svhn": 1.0}),
+        "nonlinear.noise_std.svhn: no dataset 'svhn' is configured (datasets: mnist, cifar10)",
+    ),
+    "noise-missing-for-a-fig6-dataset": (
+        lambda c: c["nonlinear"].update(noise_std={"mnist": 2.0}),
+        "nonlinear.noise_std.cifar10: missing; Fig. 6 trains the ReLU models on cifar10",
+    ),
+    "noise-below-zero-for-a-dataset": (
+        lambda c: c["nonlinear"].update(noise_std={"mnist": 2.0, "cifar10": -3.0}),
+        "nonlinear.noise_std.cifar10 = -3.0: must be >= 0 (DAE input-noise std of one dataset "
+        "(>= 0))",
+    ),
     "lr-word": (
         lambda c: c["linear"]["lr"].update(mnist="fast"),
         "linear.lr.mnist = 'fast': 'fast' does not match '^auto$' (learning rate (> 0), or auto "

@@ -57,6 +57,13 @@ def test_settings_come_from_the_config_and_describe_the_figure(stem, default_con
         (4, "fig4", "noise", 0.3, "eps = 0.3"),
         (5, "linear", "decay", 0.25, "gamma = 0.25"),
         (6, "nonlinear", "noise_std", 1.5, "noise std 1.5"),
+        (
+            6,
+            "nonlinear",
+            "noise_std",
+            {"mnist": 2.0, "cifar10": 3.0},
+            "noise std 2 on mnist, 3 on cifar10",
+        ),
     ],
 )
 def test_a_changed_setting_changes_the_description(

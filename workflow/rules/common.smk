@@ -653,12 +653,14 @@ def monitoring_options():
 
 
 def nonlinear_settings(dataset=None):
-    """The `nonlinear` config; for one dataset with its own hidden size only (and its
-    preprocessing)."""
+    """The `nonlinear` config; for one dataset with its own hidden size and noise std only
+    (and its preprocessing)."""
     settings = dict(config["nonlinear"])
     if dataset is not None:
         settings["hidden"] = dataset_entry("nonlinear.hidden", dataset)
         settings["preprocessing"] = preprocessing_of(dataset)
+        if isinstance(settings["noise_std"], dict):  # one per dataset: this dataset's
+            settings["noise_std"] = dataset_entry("nonlinear.noise_std", dataset)
     return settings
 
 

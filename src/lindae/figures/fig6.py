@@ -17,7 +17,7 @@ from .. import theory
 from ..agreement import difference_stats
 from ..claims import Claim, final_values, measured_max, measured_min
 from ..lazy import lazy_import
-from ..models import effective_linear_parameters, nonlinear_regularisers
+from ..models import effective_linear_parameters
 from ..tables import assemble, check_variant, rows, select
 from .base import Figure, Settings, Tables, note
 from .drawing import dataset_title, legend_once, pyplot
@@ -26,9 +26,16 @@ np = lazy_import("numpy")
 pd = lazy_import("pandas")
 
 
-def effective_parameters(record: Mapping[str, Any], settings: Settings, model: str) -> dict:
+def regularisers(record: Mapping[str, Any]) -> tuple[float, float]:
+    """(noise std, weight decay) one ReLU run was trained with, as its record states them (the
+    model's own: the AE has neither; ``nonlinear.noise_std`` may differ per dataset)."""
+    metadata = record["metadata"]
+    return float(metadata["noise_std"]), float(metadata["weight_decay"])
+
+
+def effective_parameters(record: Mapping[str, Any], settings: Settings) -> dict:
     """The linear-theory (lr, decay, noise) equivalent to one ReLU run's training."""
-    noise_std, weight_decay = nonlinear_regularisers(model, settings)
+    noise_std, weight_decay = regularisers(record)
     dimension = int(record["metadata"]["dimension"])
     return effective_linear_parameters(settings["lr"], weight_decay, noise_std, dimension)
 
@@ -37,11 +44,10 @@ def effective_theory(
     record: Mapping[str, Any],
     eigenvalues: np.ndarray,
     settings: Settings,
-    model: str,
     epochs: np.ndarray,
 ) -> np.ndarray:
     """S7 per mode with the effective linear parameters; u0 = |clean metric at epoch 0|."""
-    effective = effective_parameters(record, settings, model)
+    effective = effective_parameters(record, settings)
     u0 = np.maximum(np.abs(record["corrected"][0]), 1e-12)
     return theory.mode_strength(
         epochs[:, None],
@@ -51,6 +57,14 @@ def effective_theory(
         effective["lr"],
         u0[None, :],
     )
+
+
+def _noise_text(settings: Settings) -> str:
+    """``nonlinear.noise_std`` in words: ``2`` or, per dataset, ``2 on mnist, 3 on cifar10``."""
+    noise = settings["noise_std"]
+    if isinstance(noise, Mapping):
+        return ", ".join(f"{value:g} on {name}" for name, value in noise.items())
+    return f"{noise:g}"
 
 
 _THEORY_LABEL = "linear theory (effective parameters)"
@@ -73,7 +87,7 @@ class Fig6(Figure):
         parts = []
         for (dataset, model), record in inputs["runs"].items():
             epochs = record["epochs"]
-            noise_std, weight_decay = nonlinear_regularisers(model, settings)
+            noise_std, weight_decay = regularisers(record)
             labels = dict(
                 dataset=dataset,
                 panel=dataset,
@@ -90,7 +104,7 @@ class Fig6(Figure):
                 simulated = (values, np.arange(values.shape[0]))
             else:
                 t = np.arange(epochs[-1] + 1)
-                curves["theory"] = (effective_theory(record, eigenvalues, settings, model, t), t)
+                curves["theory"] = (effective_theory(record, eigenvalues, settings, t), t)
                 simulated = (record["corrected"], epochs)
             curves["simulation"] = simulated
             for source, (values, x) in curves.items():
@@ -113,9 +127,9 @@ class Fig6(Figure):
         records = []
         for (dataset, model), record in inputs["runs"].items():
             eigenvalues = inputs["spectra"][dataset].eigenvalues[: record["corrected"].shape[1]]
-            curves = effective_theory(record, eigenvalues, settings, model, record["epochs"])
+            curves = effective_theory(record, eigenvalues, settings, record["epochs"])
             largest, rms = difference_stats(curves, record["corrected"])
-            effective = effective_parameters(record, settings, model)
+            effective = effective_parameters(record, settings)
             for i, lam in enumerate(eigenvalues):
                 fixed = theory.fixed_point(lam, effective["noise"], effective["decay"])
                 records.append(
@@ -232,7 +246,7 @@ class Fig6(Figure):
     def description(self, settings: Settings) -> str:
         return (
             "One-hidden-layer ReLU AE (blue), WDAE (orange, weight decay "
-            f"{settings['weight_decay']:g}) and DAE (green, noise std {settings['noise_std']:g}) "
+            f"{settings['weight_decay']:g}) and DAE (green, noise std {_noise_text(settings)}) "
             f"trained by full-batch SGD (lr = {settings['lr']:g}, {settings['epochs']} epochs) "
             f"on MNIST and CIFAR-10: the mapping strength along the top {settings['modes']} "
             "eigen-directions of the data."

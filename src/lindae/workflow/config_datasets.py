@@ -122,6 +122,8 @@ def _map_problems(config: Mapping[str, Any]) -> list[str]:
         "linear.lr": linear["lr"],
         "nonlinear.hidden": nonlinear["hidden"],
     }
+    if isinstance(nonlinear["noise_std"], Mapping):
+        maps["nonlinear.noise_std"] = nonlinear["noise_std"]
     problems = [
         f"{key}.{name}: no dataset {name!r} is configured (datasets: {known})"
         for key, values in maps.items()
@@ -142,9 +144,11 @@ def _map_problems(config: Mapping[str, Any]) -> list[str]:
             )
     if 6 in config["figures"]:
         problems += [
-            f"nonlinear.hidden.{name}: missing; Fig. 6 trains the ReLU models on {name}"
+            f"nonlinear.{key}.{name}: missing; Fig. 6 trains the ReLU models on {name}"
+            for key in ("hidden", "noise_std")
+            if isinstance(nonlinear[key], Mapping)
             for name in PAPER_DATASETS
-            if name in config["datasets"] and name not in nonlinear["hidden"]
+            if name in config["datasets"] and name not in nonlinear[key]
         ]
     if sampled["enabled"] and sampled["datasets"] == []:
         problems.append(
