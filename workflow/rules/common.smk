@@ -208,7 +208,7 @@ try:
         analysis_problems,
         analysis_settings,
     )
-    from lindae.models import MODELS
+    from lindae.models import MODELS, nonlinear_regularisers
     from lindae.tables import SUFFIXES
 finally:
     sys.path.remove(str(LIBRARY_ROOT))
@@ -652,16 +652,18 @@ def monitoring_options():
     return {"progress": config["progress"], "checkpoint": config["checkpoint"]}
 
 
-def nonlinear_settings(dataset=None):
-    """The `nonlinear` config; for one dataset with its own hidden size and noise std only
-    (and its preprocessing)."""
+def nonlinear_settings(dataset, model):
+    """The `nonlinear` config of one ReLU model on one dataset: the dataset's hidden size
+    (and preprocessing), and only the model's own regularisers (the AE: no noise, no weight
+    decay; ``noise_std`` may be given per dataset), so that changing the noise reruns the DAEs
+    alone and changing the weight decay the WDAEs alone."""
     settings = dict(config["nonlinear"])
-    if dataset is not None:
-        settings["hidden"] = dataset_entry("nonlinear.hidden", dataset)
-        settings["preprocessing"] = preprocessing_of(dataset)
-        if isinstance(settings["noise_std"], dict):  # one per dataset: this dataset's
-            settings["noise_std"] = dataset_entry("nonlinear.noise_std", dataset)
-    return settings
+    settings["hidden"] = dataset_entry("nonlinear.hidden", dataset)
+    settings["preprocessing"] = preprocessing_of(dataset)
+    if isinstance(settings["noise_std"], dict):  # one per dataset: this dataset's
+        settings["noise_std"] = dataset_entry("nonlinear.noise_std", dataset)
+    noise_std, weight_decay = nonlinear_regularisers(model, settings)
+    return {**settings, "noise_std": noise_std, "weight_decay": weight_decay}
 
 
 def nonlinear_runs(datasets=None):

@@ -103,7 +103,9 @@ rule train_nonlinear:
         runtime=dataset_runtime("train_nonlinear", floor=60),
         gpu=gpu_request("train_nonlinear"),
     params:
-        settings=lambda wildcards: nonlinear_settings(wildcards.dataset),
+        settings=lambda wildcards: nonlinear_settings(
+            wildcards.dataset, wildcards.model
+        ),
         device=device_of("train_nonlinear"),
         gpus=lambda wildcards, input: granted_gpus("train_nonlinear"),
         # checkpoint file, progress and checkpoint intervals: never rerun triggers (functions
