@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -89,6 +90,27 @@ def test_every_figure_and_claim_row_is_present(run_dir):
 def test_rerunning_the_main_job_runs_no_job(run_dir):
     result = snakemake(run_dir, "--cores", "2", "--dry-run", configs=_configs(run_dir))
     assert "Nothing to be done" in result.stdout + result.stderr
+
+
+RELU_JOB = re.compile(r"Training the ReLU (\w+) on (\w+) ")
+
+
+@pytest.mark.parametrize(
+    ("change", "retrained"),
+    [
+        ({"noise_std": {"mnist": 2.0, "cifar10": 3.0}}, {("DAE", "cifar10")}),
+        ({"noise_std": 1.0}, {("DAE", "mnist"), ("DAE", "cifar10")}),
+        ({"weight_decay": 0.01}, {("WDAE", "mnist"), ("WDAE", "cifar10")}),
+    ],
+    ids=["noise-of-one-dataset", "noise", "weight-decay"],
+)
+def test_a_regulariser_change_retrains_only_the_models_it_concerns(run_dir, change, retrained):
+    """Each ReLU job depends on its own model's noise and decay (the AE on neither), and on its
+    own dataset's entry of a per-dataset noise_std."""
+    override = write_yaml(run_dir / "regulariser.yaml", {"nonlinear": change})
+    result = snakemake(run_dir, "--cores", "2", "-n", configs=(*_configs(run_dir), override))
+    planned = set(RELU_JOB.findall(result.stdout + result.stderr))
+    assert planned == retrained, result.stdout
 
 
 def test_provenance_record(run_dir):
