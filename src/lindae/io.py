@@ -7,7 +7,8 @@ never leaves a truncated file that looks finished, and an earlier result survive
 Also here: :func:`job_log`, which reports an error the user can fix
 (:class:`lindae.errors.UserError`: a bad dataset, a learning rate above the stability bound, a
 full disk) as one line on the terminal, with its traceback beside the job's log, and the
-checked reading of the intermediate files (:func:`load_record`).
+checked reading of the intermediate files (:func:`load_record`). Tables and rendered figures
+are written by :mod:`lindae.figure_output`, which only the figure side imports.
 """
 
 from __future__ import annotations
@@ -30,12 +31,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .csv_format import csv_chunks
 from .errors import UserError, is_user_error
 from .lazy import lazy_import
 
 np = lazy_import("numpy")
-pd = lazy_import("pandas")
 
 
 __all__ = [
@@ -43,9 +42,7 @@ __all__ = [
     "IntermediateFileError",
     "intermediate_file_error",
     "atomic_path",
-    "write_table",
     "write_json",
-    "save_figure",
     "save_record",
     "load_record",
     "job_log",
@@ -147,17 +144,6 @@ def _write_with(destination: str | os.PathLike[str], writer: Callable[[Path], An
         writer(temporary)
 
 
-def write_table(table: pd.DataFrame, destination: str | os.PathLike[str]) -> None:
-    """Write a long-form table as CSV (full float precision, as ``to_csv(index=False)``;
-    :mod:`lindae.csv_format`), atomically."""
-
-    def write(path: Path) -> None:
-        with path.open("w", encoding="utf-8", newline="") as stream:
-            stream.writelines(csv_chunks(table))
-
-    _write_with(destination, write)
-
-
 def write_json(payload: Any, destination: str | os.PathLike[str]) -> None:
     """Write JSON (indented, UTF-8), atomically."""
     _write_with(
@@ -165,15 +151,6 @@ def write_json(payload: Any, destination: str | os.PathLike[str]) -> None:
         lambda path: path.write_text(
             json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         ),
-    )
-
-
-def save_figure(figure: Any, destination: str | os.PathLike[str], dpi: int = 150) -> None:
-    """Save a matplotlib figure (format from the suffix), trimmed to its content, atomically."""
-    file_format = Path(destination).suffix.lstrip(".")
-    _write_with(
-        destination,
-        lambda path: figure.savefig(path, format=file_format, dpi=dpi, bbox_inches="tight"),
     )
 
 

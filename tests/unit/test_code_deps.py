@@ -75,3 +75,19 @@ def test_a_script_depends_on_what_it_imports_transitively(tmp_path: Path):
         "src/pkg/leaf.py",
         "src/pkg/top.py",
     ]
+
+
+@pytest.mark.parametrize(
+    "script", sorted(path.name for path in (ROOT / "workflow" / "scripts").glob("*.py"))
+)
+def test_compute_jobs_do_not_depend_on_how_figures_are_written_or_drawn(script: str):
+    """An edit to the figure side (tables' CSV text, plotting, the figure modules) reruns the
+    cheap figure jobs only: no download, spectrum or training script imports it."""
+    figure_side = {"figure_output.py", "csv_format.py", "tables.py", "claims.py"}
+    found = library_dependencies(ROOT / "workflow" / "scripts" / script, [ROOT / "src"], ROOT)
+    names = {Path(path).relative_to("src/lindae").as_posix() for path in found}
+    if script.startswith(("figure_", "claims")):
+        assert "figure_output.py" in names, names  # the check below tests something
+        return
+    drawn = sorted(n for n in names if n in figure_side or n.startswith("figures/"))
+    assert not drawn, f"{script} imports figure-side modules {drawn}: editing them would rerun it"

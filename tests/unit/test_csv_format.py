@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lindae import csv_format, io
+from lindae import csv_format, figure_output
 
 FLOATS = st.floats(allow_nan=True, allow_infinity=True, width=64)
 # safe words and words the csv writer must quote (comma, quote, line breaks, empty)
@@ -81,5 +81,5 @@ def test_the_fast_path_is_taken_on_a_long_form_table(monkeypatch):
 
 def test_write_table_writes_the_same_bytes(tmp_path):
     table = pd.DataFrame({"model": ["AE", "a,b"], "value": [0.1, np.nan]})
-    io.write_table(table, tmp_path / "t.csv")
+    figure_output.write_table(table, tmp_path / "t.csv")
     assert (tmp_path / "t.csv").read_bytes() == pandas_text(table).encode()

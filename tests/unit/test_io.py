@@ -1,4 +1,5 @@
-"""lindae.io: atomic writes; a full disk or unwritable folder keeps the earlier file (case 12)."""
+"""lindae.io and lindae.figure_output: atomic writes; a full disk or an unwritable folder keeps
+the earlier file (case 12)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lindae import io
+from lindae import figure_output, io
 
 matplotlib.use("Agg")
 
@@ -32,10 +33,10 @@ def _full_disk_rows(table):
 
 
 WRITERS = {
-    "table": ("t.csv", lambda d: io.write_table(pd.DataFrame({"a": [1.0]}), d)),
+    "table": ("t.csv", lambda d: figure_output.write_table(pd.DataFrame({"a": [1.0]}), d)),
     "json": ("n.json", lambda d: io.write_json({"a": 1}, d)),
     "record": ("r.npz", lambda d: io.save_record(d, {"a": np.ones(3)}, {"k": 1})),
-    "figure": ("f.png", lambda d: io.save_figure(_figure(), d)),
+    "figure": ("f.png", lambda d: figure_output.save_figure(_figure(), d)),
 }
 
 
@@ -53,7 +54,7 @@ def test_writer_failure_keeps_the_earlier_artefact(tmp_path, monkeypatch, kind):
     destination = tmp_path / "results" / name
     write(destination)
     earlier = destination.read_bytes()
-    monkeypatch.setattr(io, "csv_chunks", _full_disk_rows)
+    monkeypatch.setattr(figure_output, "csv_chunks", _full_disk_rows)
     monkeypatch.setattr(Path, "write_text", lambda self, *a, **k: _full_disk(self))
     monkeypatch.setattr(np, "savez", _full_disk)
     monkeypatch.setattr(
@@ -77,7 +78,7 @@ def test_unwritable_results_folder(tmp_path):
     blocker.write_text("a file where the results folder should be")
     destination = blocker / "figures" / "fig1.csv"
     with pytest.raises(io.ArtefactWriteError, match="a part of the path is a file, not a folder"):
-        io.write_table(pd.DataFrame({"a": [1]}), destination)
+        figure_output.write_table(pd.DataFrame({"a": [1]}), destination)
     assert blocker.read_text().startswith("a file")
 
 

@@ -11,8 +11,9 @@ if not _src.is_dir():
 sys.path.insert(0, str(_src))
 
 from lindae.claims import claims_frame, evaluate
+from lindae.figure_output import write_table
 from lindae.figures import REGISTRY
-from lindae.io import atomic_path, job_log, write_table
+from lindae.io import atomic_path, job_log
 from lindae.workflow.captions import caption_template, claims_summary
 
 params = snakemake.params

@@ -10,8 +10,9 @@ if not _src.is_dir():
     _src = Path(".snakemake", "lindae", "src").resolve()
 sys.path.insert(0, str(_src))
 
+from lindae.figure_output import write_table
 from lindae.figures import figure, load_inputs
-from lindae.io import job_log, write_json, write_table
+from lindae.io import job_log, write_json
 
 params, output = snakemake.params, snakemake.output
 with job_log(snakemake.log[0]) as log:

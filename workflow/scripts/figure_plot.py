@@ -12,8 +12,9 @@ sys.path.insert(0, str(_src))
 
 import pandas as pd
 
+from lindae.figure_output import save_figure
 from lindae.figures import figure
-from lindae.io import job_log, save_figure
+from lindae.io import job_log
 
 params = snakemake.params
 with job_log(snakemake.log[0]) as log:
