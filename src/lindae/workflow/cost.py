@@ -199,7 +199,7 @@ def _linear(dataset: str, config: Mapping[str, Any]) -> Work:
     float64."""
     linear = config["linear"]
     d, h = _dimension(dataset, config), linear["hidden"][dataset]
-    n, epochs = config["datasets"][dataset]["subset"], linear["epochs"]
+    n, epochs = config["datasets"][dataset]["subset"], _epochs("train_linear", config)
     if linear["algorithm"] == "eigenbasis":
         flops = 8 * d * h * h / EFFICIENCY["eigenbasis"]
     else:
@@ -218,7 +218,8 @@ def _sampled(dataset: str, config: Mapping[str, Any]) -> Work:
     """Linear DAE with noise drawn every epoch: 10 N D H FLOPs and N D draws per epoch."""
     linear = config["linear"]
     sampled, h = linear["sampled_noise"], linear["hidden"][dataset]
-    n, d, epochs = sampled["subset"], _dimension(dataset, config), sampled["epochs"]
+    n, d = sampled["subset"], _dimension(dataset, config)
+    epochs = _epochs("train_sampled_noise", config)
     records = 2 * (epochs // linear["record_every"] + 1)
     return Work(
         gemm=10 * n * d * h * epochs / EFFICIENCY["sampled_noise"],
@@ -238,7 +239,7 @@ def _nonlinear(dataset: str, model: str, config: Mapping[str, Any]) -> Work:
 
     nonlinear = config["nonlinear"]
     n, d = config["datasets"][dataset]["subset"], _dimension(dataset, config)
-    h, epochs = nonlinear["hidden"].get(dataset, 0), nonlinear["epochs"]
+    h, epochs = nonlinear["hidden"].get(dataset, 0), _epochs("train_nonlinear", config)
     units = h + STREAMING_UNITS if h else 0  # 0: the dataset has no such models
     per_epoch = 10 * n * d * units * (1 + 0.4 / nonlinear["record_every"])
     noisy = MODELS[model].noisy
@@ -286,14 +287,25 @@ def job_work(rule: str, wildcards: Mapping[str, str], config: Mapping[str, Any])
     return Work(fixed=TABLE_SECONDS + ROW_SECONDS * _rows(stem, config))
 
 
+#: Where each training rule's epochs are in the config.
+_EPOCH_KEYS = {
+    "train_linear": ("linear", "epochs"),
+    "train_sampled_noise": ("linear", "sampled_noise", "epochs"),
+    "train_nonlinear": ("nonlinear", "epochs"),
+}
+
+
+def _epochs(rule: str, config: Mapping[str, Any]) -> int:
+    """The epochs a job of the training rule ``rule`` runs."""
+    value: Any = config
+    for key in _EPOCH_KEYS[rule]:
+        value = value[key]
+    return int(value)
+
+
 def training_epochs(rule: str, config: Mapping[str, Any]) -> int | None:
     """The epochs a training job of ``rule`` runs; None for other rules."""
-    linear = config["linear"]
-    return {
-        "train_linear": linear["epochs"],
-        "train_sampled_noise": linear["sampled_noise"]["epochs"],
-        "train_nonlinear": config["nonlinear"]["epochs"],
-    }.get(rule)
+    return _epochs(rule, config) if rule in _EPOCH_KEYS else None
 
 
 def checkpoint_epoch(path: str | os.PathLike[str]) -> int | None:
