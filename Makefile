@@ -81,8 +81,8 @@ lint: $(STAMP)
 # SLURM's status checks) and the SLURM profiles' dry runs (no timing) last. 2: the workflow
 # tests, a worker per core, one test module per worker at a time (its module fixtures built
 # once; the shared ones too, tests/conftest.py): each drives Snakemake, whose start-up and
-# imports keep one core busy while the other idles. 3: the tests that time their jobs, read
-# the load average or interrupt a job after a measured time, one after another on an
+# imports keep one core busy while the other idles. 3: the tests that time their jobs, measure
+# other work's CPU time or interrupt a job after a measured time, one after another on an
 # otherwise idle machine. PYTEST_ARGS go to all three; TESTS=... (paths, -m or -k) runs only
 # those, in one pytest.
 TESTS ?=
